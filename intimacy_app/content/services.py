@@ -1,0 +1,141 @@
+"""Writes to the content library: loading the shipped library from its data file."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.db import models, transaction
+
+from intimacy_app.content.models import Capacity, Feeling, Pattern, Prompt, Source
+
+LIBRARY_PATH = Path(__file__).resolve().parent / "data" / "library.json"
+
+
+@dataclass
+class LoadReport:
+    """How many rows a load created and updated, per model name."""
+
+    created: dict[str, int] = field(default_factory=dict)
+    updated: dict[str, int] = field(default_factory=dict)
+
+    def count(self, model: type[models.Model], *, created: bool, changed: bool) -> None:
+        name = model._meta.verbose_name_plural
+        if created:
+            self.created[name] = self.created.get(name, 0) + 1
+        elif changed:
+            self.updated[name] = self.updated.get(name, 0) + 1
+
+    @property
+    def changed_anything(self) -> bool:
+        return bool(self.created or self.updated)
+
+
+def _upsert[M: models.Model](
+    model: type[M], *, slug: str, fields: dict[str, Any], update: bool, report: LoadReport
+) -> tuple[M, bool]:
+    """Create the row for `slug`, or (with update) bring its fields in line with the file.
+
+    Returns the row and whether its links should be (re)written.
+    """
+    obj = model._default_manager.filter(slug=slug).first()
+    if obj is None:
+        obj = model._default_manager.create(slug=slug, **fields)
+        report.count(model, created=True, changed=True)
+        return obj, True
+    if not update:
+        return obj, False
+    changed = [name for name, value in fields.items() if getattr(obj, name) != value]
+    if changed:
+        for name in changed:
+            setattr(obj, name, fields[name])
+        obj.save(update_fields=[*changed, "updated_at"])
+    report.count(model, created=False, changed=bool(changed))
+    return obj, True
+
+
+def _set_links(manager: Any, wanted: list[models.Model], report: LoadReport) -> None:
+    current = {obj.pk for obj in manager.all()}
+    if current != {obj.pk for obj in wanted}:
+        manager.set(wanted)
+        report.count(manager.model, created=False, changed=True)
+
+
+def _load_prompts(
+    texts: list[str], *, owner: Pattern | Capacity, update: bool, report: LoadReport
+) -> None:
+    owner_field = "pattern" if isinstance(owner, Pattern) else "capacity"
+    for order, text in enumerate(texts, start=1):
+        _upsert(
+            Prompt,
+            slug=f"{owner.slug}-{order}"[:60],
+            fields={"text": text, "order": order, owner_field: owner},
+            update=update,
+            report=report,
+        )
+
+
+@transaction.atomic
+def library_load(*, path: Path = LIBRARY_PATH, update: bool = False) -> LoadReport:
+    """Load the content library from `path`; running it again changes nothing.
+
+    Rows that exist are left as editors made them unless `update` is true, in which case they
+    are brought back in line with the file. Nothing is deleted.
+    """
+    data = json.loads(path.read_text(encoding="utf-8"))
+    report = LoadReport()
+
+    sources: dict[str, Source] = {}
+    for order, item in enumerate(data["sources"], start=1):
+        fields = {key: item.get(key) or "" for key in ("title", "authors", "url", "kind", "note")}
+        sources[item["slug"]], _ = _upsert(
+            Source,
+            slug=item["slug"],
+            fields={**fields, "year": item.get("year"), "order": order},
+            update=update,
+            report=report,
+        )
+
+    capacities: dict[str, Capacity] = {}
+    for order, item in enumerate(data["capacities"], start=1):
+        capacity, relink = _upsert(
+            Capacity,
+            slug=item["slug"],
+            fields={key: item[key] for key in ("name", "summary", "description", "practice")}
+            | {"order": order},
+            update=update,
+            report=report,
+        )
+        capacities[capacity.slug] = capacity
+        if relink:
+            _set_links(capacity.sources, [sources[s] for s in item.get("sources", [])], report)
+            _load_prompts(item.get("prompts", []), owner=capacity, update=update, report=report)
+
+    for order, item in enumerate(data["patterns"], start=1):
+        pattern, relink = _upsert(
+            Pattern,
+            slug=item["slug"],
+            fields={
+                key: item[key]
+                for key in ("name", "summary", "inside", "outside", "origins", "protects", "helps")
+            }
+            | {"order": order},
+            update=update,
+            report=report,
+        )
+        if relink:
+            _set_links(pattern.capacities, [capacities[s] for s in item["capacities"]], report)
+            _set_links(pattern.sources, [sources[s] for s in item.get("sources", [])], report)
+            _load_prompts(item["prompts"], owner=pattern, update=update, report=report)
+
+    for order, item in enumerate(data["feelings"], start=1):
+        _upsert(
+            Feeling,
+            slug=item["slug"],
+            fields={"name": item["name"], "group": item["group"], "order": order},
+            update=update,
+            report=report,
+        )
+    return report

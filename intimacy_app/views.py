@@ -1,0 +1,46 @@
+"""Site pages that belong to no single app: home, safety, privacy and the health probes."""
+
+from django.db import DatabaseError, connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from intimacy_app.content import selectors
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    """What this is and is not, and the two ways in."""
+    return render(request, "pages/home.html", {"patterns": selectors.pattern_list()[:6]})
+
+
+@require_GET
+def safety(request: HttpRequest) -> HttpResponse:
+    """About, what this is not, and crisis resources."""
+    return render(request, "pages/safety.html")
+
+
+@require_GET
+def privacy(request: HttpRequest) -> HttpResponse:
+    """What is stored and who can see it."""
+    return render(request, "pages/privacy.html")
+
+
+@require_GET
+@never_cache
+def healthz(request: HttpRequest) -> HttpResponse:
+    """Liveness: the process is up and answering."""
+    return JsonResponse({"status": "ok"})
+
+
+@require_GET
+@never_cache
+def readyz(request: HttpRequest) -> HttpResponse:
+    """Readiness: the database answers a query."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError:
+        return JsonResponse({"status": "unavailable", "database": "down"}, status=503)
+    return JsonResponse({"status": "ok", "database": "up"})

@@ -1,0 +1,150 @@
+"""Joining, signing in and out, changing and resetting a password, leaving."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.contrib.auth import SESSION_KEY
+from django.core import mail
+from django.test import Client
+from django.urls import reverse
+
+from intimacy_app.accounts.models import User
+from tests.factories import PASSWORD, UserFactory
+
+pytestmark = pytest.mark.django_db
+GOOD_PASSWORD = "slow mornings by the window"
+
+
+def _signup(client: Client, email: str, password: str = GOOD_PASSWORD, **extra: str) -> Any:
+    return client.post(
+        reverse("accounts:signup"),
+        {"email": email, "password1": password, "password2": password, **extra},
+    )
+
+
+def test_signing_up_creates_the_account_and_signs_in(client: Client) -> None:
+    response = _signup(client, "New.Member@Example.com")
+    assert response.status_code == 302
+    user = User.objects.get()
+    assert user.email == "new.member@example.com"
+    assert client.session[SESSION_KEY] == str(user.pk)
+
+
+def test_passwords_are_hashed_with_argon2_in_production(settings: Any) -> None:
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.Argon2PasswordHasher",
+        "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    ]
+    user = User.objects.create_user(email="a@example.com", password=GOOD_PASSWORD)
+    assert user.password.startswith("argon2$")
+
+
+@pytest.mark.parametrize(
+    ("password", "message"),
+    [("short pass", "at least 12 characters"), ("password1234", "too common")],
+)
+def test_weak_passwords_are_refused_with_a_reason(
+    client: Client, password: str, message: str
+) -> None:
+    response = _signup(client, "someone@example.com", password)
+    assert response.status_code == 200
+    assert message in response.text
+    assert not User.objects.exists()
+
+
+def test_an_address_can_join_only_once(client: Client) -> None:
+    UserFactory(email="taken@example.com")
+    response = _signup(client, "Taken@example.com")
+    assert "already has an account" in response.text
+    assert User.objects.count() == 1
+
+
+def test_signup_only_follows_a_next_link_on_this_site(client: Client) -> None:
+    response = _signup(client, "a@example.com", next="https://evil.example/")
+    assert response["Location"] == reverse("accounts:account")
+
+
+def test_signing_in_ignores_the_case_of_the_address(client: Client) -> None:
+    UserFactory(email="casey@example.com")
+    response = client.post(
+        reverse("accounts:login"), {"username": "Casey@Example.com", "password": PASSWORD}
+    )
+    assert response.status_code == 302
+    assert SESSION_KEY in client.session
+
+
+def test_a_wrong_password_is_refused_without_saying_which_part_was_wrong(client: Client) -> None:
+    UserFactory(email="casey@example.com")
+    response = client.post(
+        reverse("accounts:login"), {"username": "casey@example.com", "password": "wrong one"}
+    )
+    assert response.status_code == 200
+    assert "correct e-mail address and password" in response.text
+    assert SESSION_KEY not in client.session
+
+
+def test_signing_out_takes_a_post_not_a_link(member_client: Client) -> None:
+    assert member_client.get(reverse("accounts:logout")).status_code == 405
+    assert SESSION_KEY in member_client.session
+    assert member_client.post(reverse("accounts:logout")).status_code == 302
+    assert SESSION_KEY not in member_client.session
+
+
+def test_the_account_page_asks_visitors_to_sign_in(client: Client) -> None:
+    response = client.get(reverse("accounts:account"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("accounts:login"))
+
+
+def test_the_account_page_shows_the_members_address(member_client: Client, member: User) -> None:
+    assert member.email in member_client.get(reverse("accounts:account")).text
+
+
+def test_changing_the_password_needs_the_old_one(member_client: Client, member: User) -> None:
+    url = reverse("accounts:password_change")
+    data = {"new_password1": GOOD_PASSWORD, "new_password2": GOOD_PASSWORD}
+    assert member_client.post(url, {"old_password": "nope", **data}).status_code == 200
+    response = member_client.post(url, {"old_password": PASSWORD, **data})
+    assert response.status_code == 302
+    member.refresh_from_db()
+    assert member.check_password(GOOD_PASSWORD)
+
+
+def test_a_reset_link_arrives_by_mail_and_sets_a_new_password(client: Client) -> None:
+    user = UserFactory(email="forgetful@example.com")
+    response = client.post(reverse("accounts:password_reset"), {"email": "forgetful@example.com"})
+    assert response.status_code == 302
+    assert len(mail.outbox) == 1
+    link = next(line for line in mail.outbox[0].body.splitlines() if "/reset/" in line)
+    path = link.split("testserver", 1)[1]
+
+    form_page = client.get(path, follow=True)
+    assert "Choose a new password" in form_page.text
+    done = client.post(
+        form_page.redirect_chain[-1][0],
+        {"new_password1": GOOD_PASSWORD, "new_password2": GOOD_PASSWORD},
+    )
+    assert done.status_code == 302
+    user.refresh_from_db()
+    assert user.check_password(GOOD_PASSWORD)
+
+
+def test_a_reset_for_an_unknown_address_looks_the_same_and_sends_nothing(client: Client) -> None:
+    response = client.post(reverse("accounts:password_reset"), {"email": "nobody@example.com"})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("accounts:password_reset_done")
+    assert mail.outbox == []
+
+
+def test_deleting_the_account_needs_the_password(member_client: Client, member: User) -> None:
+    url = reverse("accounts:account_delete")
+    wrong = member_client.post(url, {"password": "not my password"})
+    assert wrong.status_code == 400
+    assert User.objects.filter(pk=member.pk).exists()
+
+    response = member_client.post(url, {"password": PASSWORD})
+    assert response.status_code == 302
+    assert not User.objects.filter(pk=member.pk).exists()
+    assert SESSION_KEY not in member_client.session

@@ -1,0 +1,35 @@
+"""Fixtures shared by every test: fast hashing, the shipped library, signed-in clients."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from intimacy_app.accounts.models import User
+from intimacy_app.content.services import LoadReport, library_load
+from tests.factories import UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: Any) -> None:
+    # Argon2 is what production uses (tested in tests/accounts); tests need not pay for it.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def library(db: None) -> LoadReport:
+    """The content library exactly as it ships."""
+    return library_load()
+
+
+@pytest.fixture
+def member(db: None) -> User:
+    return UserFactory()
+
+
+@pytest.fixture
+def member_client(client: Client, member: User) -> Client:
+    client.force_login(member)
+    return client
