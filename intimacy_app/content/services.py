@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
 from typing import Any
 
@@ -33,34 +34,40 @@ class LoadReport:
         return bool(self.created or self.updated)
 
 
+class Row(Enum):
+    """What a load did to one row, which decides whether its links are written."""
+
+    CREATED = "created"
+    REFRESHED = "refreshed"
+    KEPT = "kept"
+
+
 def _upsert[M: models.Model](
     model: type[M], *, slug: str, fields: dict[str, Any], update: bool, report: LoadReport
-) -> tuple[M, bool]:
-    """Create the row for `slug`, or (with update) bring its fields in line with the file.
-
-    Returns the row and whether its links should be (re)written.
-    """
+) -> tuple[M, Row]:
+    """Create the row for `slug`, or (with update) bring its fields in line with the file."""
     obj = model._default_manager.filter(slug=slug).first()
     if obj is None:
         obj = model._default_manager.create(slug=slug, **fields)
         report.count(model, created=True, changed=True)
-        return obj, True
+        return obj, Row.CREATED
     if not update:
-        return obj, False
+        return obj, Row.KEPT
     changed = [name for name, value in fields.items() if getattr(obj, name) != value]
     if changed:
         for name in changed:
             setattr(obj, name, fields[name])
         obj.save(update_fields=[*changed, "updated_at"])
     report.count(model, created=False, changed=bool(changed))
-    return obj, True
+    return obj, Row.REFRESHED
 
 
-def _set_links(manager: Any, wanted: list[models.Model], report: LoadReport) -> None:
-    current = {obj.pk for obj in manager.all()}
-    if current != {obj.pk for obj in wanted}:
+def _set_links(manager: Any, wanted: list[models.Model], *, row: Row, report: LoadReport) -> None:
+    """Make a many-to-many link set match the file; on a refreshed row, count a change."""
+    if {obj.pk for obj in manager.all()} != {obj.pk for obj in wanted}:
         manager.set(wanted)
-        report.count(manager.model, created=False, changed=True)
+        if row is Row.REFRESHED:
+            report.updated["links"] = report.updated.get("links", 0) + 1
 
 
 def _load_prompts(
@@ -100,7 +107,7 @@ def library_load(*, path: Path = LIBRARY_PATH, update: bool = False) -> LoadRepo
 
     capacities: dict[str, Capacity] = {}
     for order, item in enumerate(data["capacities"], start=1):
-        capacity, relink = _upsert(
+        capacity, row = _upsert(
             Capacity,
             slug=item["slug"],
             fields={key: item[key] for key in ("name", "summary", "description", "practice")}
@@ -109,12 +116,13 @@ def library_load(*, path: Path = LIBRARY_PATH, update: bool = False) -> LoadRepo
             report=report,
         )
         capacities[capacity.slug] = capacity
-        if relink:
-            _set_links(capacity.sources, [sources[s] for s in item.get("sources", [])], report)
+        if row is not Row.KEPT:
+            links = [sources[s] for s in item.get("sources", [])]
+            _set_links(capacity.sources, links, row=row, report=report)
             _load_prompts(item.get("prompts", []), owner=capacity, update=update, report=report)
 
     for order, item in enumerate(data["patterns"], start=1):
-        pattern, relink = _upsert(
+        pattern, row = _upsert(
             Pattern,
             slug=item["slug"],
             fields={
@@ -125,9 +133,11 @@ def library_load(*, path: Path = LIBRARY_PATH, update: bool = False) -> LoadRepo
             update=update,
             report=report,
         )
-        if relink:
-            _set_links(pattern.capacities, [capacities[s] for s in item["capacities"]], report)
-            _set_links(pattern.sources, [sources[s] for s in item.get("sources", [])], report)
+        if row is not Row.KEPT:
+            links = [capacities[s] for s in item["capacities"]]
+            _set_links(pattern.capacities, links, row=row, report=report)
+            links = [sources[s] for s in item.get("sources", [])]
+            _set_links(pattern.sources, links, row=row, report=report)
             _load_prompts(item["prompts"], owner=pattern, update=update, report=report)
 
     for order, item in enumerate(data["feelings"], start=1):
