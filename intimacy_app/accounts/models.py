@@ -34,7 +34,7 @@ class User(AbstractUser):
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: ClassVar[list[str]] = []
 
-    objects = MemberManager()  # type: ignore[misc]
+    objects = MemberManager()  # type: ignore[misc,assignment]
 
     def __str__(self) -> str:
         return self.email

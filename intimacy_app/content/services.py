@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -23,7 +24,7 @@ class LoadReport:
     updated: dict[str, int] = field(default_factory=dict)
 
     def count(self, model: type[models.Model], *, created: bool, changed: bool) -> None:
-        name = model._meta.verbose_name_plural
+        name = str(model._meta.verbose_name_plural)
         if created:
             self.created[name] = self.created.get(name, 0) + 1
         elif changed:
@@ -62,7 +63,9 @@ def _upsert[M: models.Model](
     return obj, Row.REFRESHED
 
 
-def _set_links(manager: Any, wanted: list[models.Model], *, row: Row, report: LoadReport) -> None:
+def _set_links(
+    manager: Any, wanted: Sequence[models.Model], *, row: Row, report: LoadReport
+) -> None:
     """Make a many-to-many link set match the file; on a refreshed row, count a change."""
     if {obj.pk for obj in manager.all()} != {obj.pk for obj in wanted}:
         manager.set(wanted)
@@ -117,8 +120,8 @@ def library_load(*, path: Path = LIBRARY_PATH, update: bool = False) -> LoadRepo
         )
         capacities[capacity.slug] = capacity
         if row is not Row.KEPT:
-            links = [sources[s] for s in item.get("sources", [])]
-            _set_links(capacity.sources, links, row=row, report=report)
+            capacity_sources = [sources[s] for s in item.get("sources", [])]
+            _set_links(capacity.sources, capacity_sources, row=row, report=report)
             _load_prompts(item.get("prompts", []), owner=capacity, update=update, report=report)
 
     for order, item in enumerate(data["patterns"], start=1):
@@ -134,10 +137,10 @@ def library_load(*, path: Path = LIBRARY_PATH, update: bool = False) -> LoadRepo
             report=report,
         )
         if row is not Row.KEPT:
-            links = [capacities[s] for s in item["capacities"]]
-            _set_links(pattern.capacities, links, row=row, report=report)
-            links = [sources[s] for s in item.get("sources", [])]
-            _set_links(pattern.sources, links, row=row, report=report)
+            helped_by = [capacities[s] for s in item["capacities"]]
+            _set_links(pattern.capacities, helped_by, row=row, report=report)
+            pattern_sources = [sources[s] for s in item.get("sources", [])]
+            _set_links(pattern.sources, pattern_sources, row=row, report=report)
             _load_prompts(item["prompts"], owner=pattern, update=update, report=report)
 
     for order, item in enumerate(data["feelings"], start=1):
