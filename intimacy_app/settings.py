@@ -5,6 +5,7 @@ PostgreSQL, `REDIS_URL` moves cache and sessions to Redis, and `DJANGO_DEBUG=fal
 production posture, which refuses to start without a real `DJANGO_SECRET_KEY`.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -53,6 +54,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "intimacy_app.accounts.middleware.MemberSessionMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -100,7 +102,15 @@ if REDIS_URL:
     SESSION_ENGINE = "django.contrib.sessions.backends.cache"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    SESSION_ENGINE = "django.contrib.sessions.backends.db"
+    # Django's database sessions, each row knowing its member (accounts.MemberSession), so that
+    # signing out everywhere and deleting an account remove them. `manage.py clearsessions`
+    # deletes expired rows.
+    SESSION_ENGINE = "intimacy_app.accounts.sessions"
+
+# A signed-in session ends after this long without a request, and this long after sign-in
+# whatever happens (intimacy_app.accounts.middleware). Visitors' sessions keep Django's default.
+MEMBER_SESSION_IDLE = timedelta(minutes=env.int("DJANGO_SESSION_IDLE_MINUTES", default=120))
+MEMBER_SESSION_LIFETIME = timedelta(days=env.int("DJANGO_SESSION_MAX_DAYS", default=14))
 
 # --- Accounts --------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

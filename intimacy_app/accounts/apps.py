@@ -7,3 +7,11 @@ class AccountsConfig(AppConfig):
     name = "intimacy_app.accounts"
     label = "accounts"
     verbose_name = "Accounts"
+
+    def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_in
+
+        from intimacy_app.accounts import sessions
+
+        # Every sign-in passes through Django's login(): ours, the second step, and test clients.
+        user_logged_in.connect(sessions.session_start, dispatch_uid="accounts.session_start")

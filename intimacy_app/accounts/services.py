@@ -1,8 +1,12 @@
-"""Writes for accounts: creating and deleting a member."""
+"""Writes for accounts: creating and deleting a member, and ending their sessions."""
+
+from __future__ import annotations
+
+import secrets
 
 from django.db import transaction
 
-from intimacy_app.accounts.models import User
+from intimacy_app.accounts.models import MemberSession, User
 
 
 @transaction.atomic
@@ -12,5 +16,23 @@ def account_create(*, email: str, password: str) -> User:
 
 @transaction.atomic
 def account_delete(*, user: User) -> None:
-    """Remove the member and, by cascade, every row that belongs to them."""
+    """Remove the member and, by cascade, every row that belongs to them (their sessions
+    kept in the database included)."""
     user.delete()
+
+
+@transaction.atomic
+def sessions_end_elsewhere(*, user: User, keep_session_key: str | None) -> int:
+    """End every session of the member except the one named; returns how many rows went.
+
+    A new session salt makes every other session's hash stale, which ends sessions kept in any
+    store (Redis included) at their next request; sessions kept in the database are also deleted
+    now. The caller re-keys the kept session with `update_session_auth_hash`.
+    """
+    user.session_salt = secrets.token_hex(32)
+    user.save(update_fields=["session_salt"])
+    others = MemberSession.objects.filter(user=user)
+    if keep_session_key:
+        others = others.exclude(session_key=keep_session_key)
+    deleted, _ = others.delete()
+    return deleted

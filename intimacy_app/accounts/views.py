@@ -1,14 +1,17 @@
 """Joining, signing in and out, the account page and leaving."""
 
+from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login, logout
+from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_GET, require_http_methods
+from django.utils.timesince import timeuntil
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from intimacy_app.accounts import services
 from intimacy_app.accounts.forms import AccountDeleteForm, SignInForm, SignUpForm
@@ -59,7 +62,9 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     success_url = reverse_lazy("accounts:account")
 
     def form_valid(self, form):  # type: ignore[no-untyped-def]
-        messages.success(self.request, "Your password has been changed.")
+        messages.success(
+            self.request, "Your password has been changed, and every other session signed out."
+        )
         return super().form_valid(form)
 
 
@@ -87,7 +92,23 @@ class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
 @login_required
 def account(request: HttpRequest) -> HttpResponse:
     """The member's account page."""
-    return render(request, "accounts/account.html")
+    now = timezone.now()
+    context = {
+        "session_idle": timeuntil(now + settings.MEMBER_SESSION_IDLE, now),
+        "session_lifetime": timeuntil(now + settings.MEMBER_SESSION_LIFETIME, now),
+    }
+    return render(request, "accounts/account.html", context)
+
+
+@require_POST
+@login_required
+def sign_out_elsewhere(request: HttpRequest) -> HttpResponse:
+    """Sign out every other browser and device; this one stays signed in with a new key."""
+    user: User = request.user  # type: ignore[assignment]
+    services.sessions_end_elsewhere(user=user, keep_session_key=request.session.session_key)
+    update_session_auth_hash(request, user)
+    messages.success(request, "Every other browser and device has been signed out.")
+    return redirect("accounts:account")
 
 
 @require_http_methods(["GET", "POST"])

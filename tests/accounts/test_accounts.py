@@ -112,6 +112,18 @@ def test_changing_the_password_needs_the_old_one(member_client: Client, member: 
     assert member.check_password(GOOD_PASSWORD)
 
 
+def test_changing_the_password_signs_out_every_other_session(member: User) -> None:
+    here, elsewhere = Client(), Client()
+    here.force_login(member)
+    elsewhere.force_login(member)
+    here.post(
+        reverse("accounts:password_change"),
+        {"old_password": PASSWORD, "new_password1": GOOD_PASSWORD, "new_password2": GOOD_PASSWORD},
+    )
+    assert here.get(reverse("accounts:account")).status_code == 200
+    assert elsewhere.get(reverse("accounts:account")).status_code == 302
+
+
 def test_a_reset_link_arrives_by_mail_and_sets_a_new_password(client: Client) -> None:
     user = UserFactory(email="forgetful@example.com")
     response = client.post(reverse("accounts:password_reset"), {"email": "forgetful@example.com"})
