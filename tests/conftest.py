@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from django.test import Client
 
 from intimacy_app.accounts.models import User
+from intimacy_app.accounts.sessions import CONFIRMED_AT
 from intimacy_app.content.services import LoadReport, library_load
 from tests.factories import UserFactory
 
@@ -33,3 +35,16 @@ def member(db: None) -> User:
 def member_client(client: Client, member: User) -> Client:
     client.force_login(member)
     return client
+
+
+@pytest.fixture
+def stale_auth() -> Callable[[Client], None]:
+    """Make a signed-in test client's last password confirmation an hour old, so views behind
+    `recent_auth_required` send it to "confirm it is you" first: `stale_auth(member_client)`."""
+
+    def age(client: Client) -> None:
+        session = client.session
+        session[CONFIRMED_AT] = session[CONFIRMED_AT] - 3600
+        session.save()
+
+    return age

@@ -1,11 +1,13 @@
-"""Forms for joining, signing in and leaving."""
+"""Forms for joining, signing in and confirming it is you."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django import forms
+from django.contrib.auth import authenticate
 from django.contrib.auth.forms import AuthenticationForm, BaseUserCreationForm
+from django.http import HttpRequest
 
 from intimacy_app.accounts.models import User
 
@@ -34,21 +36,22 @@ class SignInForm(AuthenticationForm):
         return self.cleaned_data["username"].strip().lower()
 
 
-class AccountDeleteForm(forms.Form):
-    """Asks for the password once more before everything is removed."""
+class ConfirmForm(forms.Form):
+    """Confirm it is you: the password again, checked by `authenticate` as on the sign-in page."""
 
     password = forms.CharField(
         label="Your password",
         strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True}),
     )
 
-    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, request: HttpRequest, user: User, **kwargs: Any) -> None:
+        self.request = request
         self.user = user
         super().__init__(*args, **kwargs)
 
     def clean_password(self) -> str:
         password = self.cleaned_data["password"]
-        if not self.user.check_password(password):
+        if authenticate(self.request, username=self.user.email, password=password) != self.user:
             raise forms.ValidationError("That password is not right.")
         return password

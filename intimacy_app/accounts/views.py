@@ -1,4 +1,4 @@
-"""Joining, signing in and out, the account page and leaving."""
+"""Joining, signing in and out, confirming it is you, the account page and leaving."""
 
 from django.conf import settings
 from django.contrib import messages
@@ -9,12 +9,16 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.timesince import timeuntil
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from intimacy_app.accounts import services
-from intimacy_app.accounts.forms import AccountDeleteForm, SignInForm, SignUpForm
+from intimacy_app.accounts import services, sessions
+from intimacy_app.accounts.decorators import recent_auth_required
+from intimacy_app.accounts.forms import ConfirmForm, SignInForm, SignUpForm
 from intimacy_app.accounts.models import User
 
 
@@ -57,6 +61,24 @@ class SignOutView(auth_views.LogoutView):
     http_method_names = ["post", "options"]
 
 
+@sensitive_post_parameters("password")
+@never_cache
+@require_http_methods(["GET", "POST"])
+@login_required
+def confirm(request: HttpRequest) -> HttpResponse:
+    """Confirm it is you: the password again."""
+    user: User = request.user  # type: ignore[assignment]
+    next_url = _safe_next(request, str(reverse_lazy("accounts:account")))
+    form = ConfirmForm(request.POST or None, request=request, user=user)
+    if request.method == "POST" and form.is_valid():
+        sessions.mark_confirmed(request.session)
+        return redirect(next_url)
+    status = 400 if request.method == "POST" else 200
+    context = {"form": form, "next": next_url}
+    return render(request, "accounts/confirm.html", context, status=status)
+
+
+@method_decorator(recent_auth_required, name="dispatch")
 class PasswordChangeView(auth_views.PasswordChangeView):
     template_name = "accounts/password_change.html"
     success_url = reverse_lazy("accounts:account")
@@ -112,15 +134,13 @@ def sign_out_elsewhere(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@login_required
+@recent_auth_required
 def account_delete(request: HttpRequest) -> HttpResponse:
-    """Delete the account and everything in it, after the password is given again."""
-    user: User = request.user  # type: ignore[assignment]
-    form = AccountDeleteForm(request.POST or None, user=user)
-    if request.method == "POST" and form.is_valid():
+    """Delete the account and everything in it, once the member has confirmed it is them."""
+    if request.method == "POST":
+        user: User = request.user  # type: ignore[assignment]
         logout(request)
         services.account_delete(user=user)
         messages.success(request, "Your account and everything in it have been deleted.")
         return redirect("home")
-    status = 400 if request.method == "POST" else 200
-    return render(request, "accounts/account_delete.html", {"form": form}, status=status)
+    return render(request, "accounts/account_delete.html")

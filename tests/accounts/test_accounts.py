@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -112,6 +113,15 @@ def test_changing_the_password_needs_the_old_one(member_client: Client, member: 
     assert member.check_password(GOOD_PASSWORD)
 
 
+def test_changing_the_password_asks_for_it_again_if_not_given_recently(
+    member_client: Client, stale_auth: Callable[[Client], None]
+) -> None:
+    stale_auth(member_client)
+    response = member_client.get(reverse("accounts:password_change"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("accounts:confirm"))
+
+
 def test_changing_the_password_signs_out_every_other_session(member: User) -> None:
     here, elsewhere = Client(), Client()
     here.force_login(member)
@@ -150,13 +160,27 @@ def test_a_reset_for_an_unknown_address_looks_the_same_and_sends_nothing(client:
     assert mail.outbox == []
 
 
-def test_deleting_the_account_needs_the_password(member_client: Client, member: User) -> None:
+def test_deleting_the_account_removes_the_member_and_signs_out(
+    member_client: Client, member: User
+) -> None:
     url = reverse("accounts:account_delete")
-    wrong = member_client.post(url, {"password": "not my password"})
-    assert wrong.status_code == 400
-    assert User.objects.filter(pk=member.pk).exists()
-
-    response = member_client.post(url, {"password": PASSWORD})
+    assert "cannot be undone" in member_client.get(url).text
+    response = member_client.post(url)
     assert response.status_code == 302
     assert not User.objects.filter(pk=member.pk).exists()
     assert SESSION_KEY not in member_client.session
+
+
+def test_deleting_the_account_asks_for_the_password_again_if_not_given_recently(
+    member_client: Client, member: User, stale_auth: Callable[[Client], None]
+) -> None:
+    stale_auth(member_client)
+    url = reverse("accounts:account_delete")
+    response = member_client.post(url)
+    assert response.status_code == 302
+    assert response["Location"] == f"{reverse('accounts:confirm')}?next=%2Faccount%2Fdelete%2F"
+    assert User.objects.filter(pk=member.pk).exists()
+
+    member_client.post(response["Location"], {"password": PASSWORD, "next": url})
+    assert member_client.post(url).status_code == 302
+    assert not User.objects.filter(pk=member.pk).exists()
