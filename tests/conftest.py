@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 
 from intimacy_app.accounts.models import User
@@ -35,6 +36,12 @@ def member(db: None) -> User:
 def member_client(client: Client, member: User) -> Client:
     client.force_login(member)
     return client
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    # Rate-limit counters live in the cache; one test's requests must not count against another's.
+    cache.clear()
 
 
 @pytest.fixture

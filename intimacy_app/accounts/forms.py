@@ -11,6 +11,12 @@ from django.http import HttpRequest
 
 from intimacy_app.accounts.models import User
 
+# What a taken address is told: not that it is taken, which would say who is a member.
+SIGNUP_REFUSED = (
+    "We could not create an account with that address. If you have joined before, sign in or "
+    "reset your password."
+)
+
 
 class SignUpForm(BaseUserCreationForm):
     """An e-mail address and a password; nothing else is asked."""
@@ -23,9 +29,7 @@ class SignUpForm(BaseUserCreationForm):
     def clean_email(self) -> str:
         email = self.cleaned_data["email"].strip().lower()
         if User.objects.filter(email=email).exists():
-            raise forms.ValidationError(
-                "That address already has an account. Try signing in, or reset the password."
-            )
+            raise forms.ValidationError(SIGNUP_REFUSED)
         return email
 
 

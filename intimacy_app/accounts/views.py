@@ -1,5 +1,7 @@
 """Joining, signing in and out, confirming it is you, the account page and leaving."""
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout, update_session_auth_hash
@@ -20,6 +22,7 @@ from intimacy_app.accounts import services, sessions
 from intimacy_app.accounts.decorators import recent_auth_required
 from intimacy_app.accounts.forms import ConfirmForm, SignInForm, SignUpForm
 from intimacy_app.accounts.models import User
+from intimacy_app.accounts.throttle import rate_limit
 
 
 def _safe_next(request: HttpRequest, fallback: str) -> str:
@@ -31,7 +34,9 @@ def _safe_next(request: HttpRequest, fallback: str) -> str:
     return fallback
 
 
+@sensitive_post_parameters("password1", "password2")
 @require_http_methods(["GET", "POST"])
+@rate_limit(scope="signup", limit=10, window=timedelta(hours=1))
 def signup(request: HttpRequest) -> HttpResponse:
     """Create an account and sign straight in."""
     if request.user.is_authenticated:
@@ -90,6 +95,9 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         return super().form_valid(form)
 
 
+@method_decorator(
+    rate_limit(scope="password_reset", limit=5, window=timedelta(hours=1)), name="dispatch"
+)
 class PasswordResetView(auth_views.PasswordResetView):
     template_name = "accounts/password_reset.html"
     email_template_name = "accounts/email/password_reset.txt"

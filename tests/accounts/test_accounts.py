@@ -10,7 +10,9 @@ from django.contrib.auth import SESSION_KEY
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
+from django.utils.html import escape
 
+from intimacy_app.accounts.forms import SIGNUP_REFUSED
 from intimacy_app.accounts.models import User
 from tests.factories import PASSWORD, UserFactory
 
@@ -55,11 +57,16 @@ def test_weak_passwords_are_refused_with_a_reason(
     assert not User.objects.exists()
 
 
-def test_an_address_can_join_only_once(client: Client) -> None:
+def test_an_address_can_join_only_once_and_the_refusal_does_not_say_it_is_taken(
+    client: Client,
+) -> None:
     UserFactory(email="taken@example.com")
     response = _signup(client, "Taken@example.com")
-    assert "already has an account" in response.text
+    assert response.status_code == 200
+    assert escape(SIGNUP_REFUSED) in response.text
+    assert "already" not in response.text
     assert User.objects.count() == 1
+    assert SESSION_KEY not in client.session
 
 
 def test_signup_only_follows_a_next_link_on_this_site(client: Client) -> None:
@@ -184,3 +191,8 @@ def test_deleting_the_account_asks_for_the_password_again_if_not_given_recently(
     member_client.post(response["Location"], {"password": PASSWORD, "next": url})
     assert member_client.post(url).status_code == 302
     assert not User.objects.filter(pk=member.pk).exists()
+
+
+def test_the_sign_up_page_links_to_the_privacy_page_before_the_form(client: Client) -> None:
+    page = client.get(reverse("accounts:signup")).text
+    assert page.index(f'href="{reverse("privacy")}"') < page.index("<form")
