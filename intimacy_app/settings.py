@@ -31,13 +31,15 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhos
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "intimacy_app.accounts.apps.SiteAdminConfig",  # django.contrib.admin, staff need 2FA
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "django_htmx",
     "crispy_forms",
     "crispy_bootstrap5",
@@ -54,6 +56,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "intimacy_app.accounts.middleware.MemberSessionMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -141,6 +144,10 @@ AXES_LOCKOUT_CALLABLE = "intimacy_app.accounts.throttle.lockout_response"
 # Keep failure counters only; no lasting log of who signed in from where.
 AXES_DISABLE_ACCESS_LOG = True
 AXES_ENABLE_ACCESS_FAILURE_LOG = False
+
+# Two-step sign-in with an authenticator app (django-otp); required for the admin.
+OTP_TOTP_ISSUER = "Stay in the Room"
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",

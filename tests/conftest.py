@@ -8,6 +8,8 @@ from typing import Any
 import pytest
 from django.core.cache import cache
 from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from intimacy_app.accounts.models import User
 from intimacy_app.accounts.sessions import CONFIRMED_AT
@@ -42,6 +44,30 @@ def member_client(client: Client, member: User) -> Client:
 def _fresh_cache() -> None:
     # Rate-limit counters live in the cache; one test's requests must not count against another's.
     cache.clear()
+
+
+OtpLogin = Callable[[Client, User], TOTPDevice]
+
+
+@pytest.fixture
+def otp_login(db: None) -> OtpLogin:
+    """Sign a user in on a test client with a session verified by two-step sign-in.
+
+    Gives the user a confirmed authenticator app (the returned device) unless they have one.
+    Staff need this to use the admin: `otp_login(client, editor)`.
+    """
+
+    def sign_in(client: Client, user: User) -> TOTPDevice:
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+        if device is None:
+            device = TOTPDevice.objects.create(user=user, name="Test app", confirmed=True)
+        client.force_login(user)
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+        return device
+
+    return sign_in
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Forms for joining, signing in and confirming it is you."""
+"""Forms for joining, signing in, confirming it is you, and the second step."""
 
 from __future__ import annotations
 
@@ -40,8 +40,43 @@ class SignInForm(AuthenticationForm):
         return self.cleaned_data["username"].strip().lower()
 
 
+class CodeField(forms.CharField):
+    """The six digits an authenticator app shows, spaces allowed."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("label", "Code from your authenticator app")
+        super().__init__(
+            max_length=12,
+            widget=forms.TextInput(
+                attrs={
+                    "autocomplete": "one-time-code",
+                    "inputmode": "numeric",
+                    "pattern": "[0-9 ]*",
+                    "size": 8,
+                }
+            ),
+            **kwargs,
+        )
+
+    def clean(self, value: Any) -> str:
+        code = "".join(str(super().clean(value)).split())
+        if not (code.isascii() and code.isdigit() and len(code) == 6):
+            raise forms.ValidationError("Enter the six digits your app shows.")
+        return code
+
+
+class CodeForm(forms.Form):
+    """The second step of signing in, and turning two-step sign-in on."""
+
+    otp_token = CodeField()
+
+
 class ConfirmForm(forms.Form):
-    """Confirm it is you: the password again, checked by `authenticate` as on the sign-in page."""
+    """Confirm it is you: the password again, and the code when two-step sign-in is on.
+
+    The password is checked by `authenticate`, as on the sign-in page, so wrong guesses here
+    count towards the same lockout.
+    """
 
     password = forms.CharField(
         label="Your password",
@@ -49,10 +84,14 @@ class ConfirmForm(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True}),
     )
 
-    def __init__(self, *args: Any, request: HttpRequest, user: User, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, request: HttpRequest, user: User, needs_code: bool, **kwargs: Any
+    ) -> None:
         self.request = request
         self.user = user
         super().__init__(*args, **kwargs)
+        if needs_code:
+            self.fields["otp_token"] = CodeField()
 
     def clean_password(self) -> str:
         password = self.cleaned_data["password"]

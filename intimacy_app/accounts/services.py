@@ -1,13 +1,19 @@
-"""Writes for accounts: creating and deleting a member, and ending their sessions."""
+"""Writes for accounts: creating and deleting a member, their sessions and their second step."""
 
 from __future__ import annotations
 
 import secrets
+from binascii import unhexlify
 
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.db import transaction
+from django_otp import verify_token
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from intimacy_app.accounts.models import MemberSession, User
+
+TOTP_DEVICE_NAME = "Authenticator app"
 
 
 @transaction.atomic
@@ -42,3 +48,35 @@ def sessions_end_elsewhere(*, user: User, keep_session_key: str | None) -> int:
         others = others.exclude(session_key=keep_session_key)
     deleted, _ = others.delete()
     return deleted
+
+
+def two_factor_new_key() -> str:
+    """A fresh TOTP secret (hex), kept in the session until the member proves their app has it."""
+    return secrets.token_hex(20)
+
+
+@transaction.atomic
+def two_factor_enable(*, user: User, key: str, token: str) -> TOTPDevice | None:
+    """Turn two-step sign-in on if `token` is the current code for `key`; None if it is not."""
+    totp = TOTP(unhexlify(key))
+    try:
+        matched = totp.verify(int(token), tolerance=1)
+    except ValueError:
+        matched = False
+    if not matched:
+        return None
+    TOTPDevice.objects.filter(user=user).delete()
+    # last_t makes the code just used worthless for signing in.
+    return TOTPDevice.objects.create(
+        user=user, name=TOTP_DEVICE_NAME, key=key, confirmed=True, last_t=totp.t()
+    )
+
+
+def two_factor_check(*, device: TOTPDevice, token: str) -> bool:
+    """Whether `token` is a fresh code of `device`; repeated misses slow further tries down."""
+    return verify_token(device.user, device.persistent_id, token.strip()) is not None
+
+
+@transaction.atomic
+def two_factor_disable(*, user: User) -> None:
+    TOTPDevice.objects.filter(user=user).delete()

@@ -25,6 +25,10 @@ if TYPE_CHECKING:
 SIGNED_IN_AT = "accounts.signed_in_at"
 CONFIRMED_AT = "accounts.confirmed_at"
 REFRESHED_AT = "accounts.refreshed_at"
+# Between the password and the code of a two-step sign-in.
+PENDING_USER = "accounts.pending_user"
+PENDING_SINCE = "accounts.pending_since"
+PENDING_MAX_AGE = timedelta(minutes=5)
 
 
 class SessionStore(DatabaseSessionStore):
@@ -59,6 +63,8 @@ def session_start(sender: type, request: HttpRequest, user: User, **kwargs: Any)
     now = time.time()
     request.session[SIGNED_IN_AT] = now
     request.session[CONFIRMED_AT] = now
+    request.session.pop(PENDING_USER, None)
+    request.session.pop(PENDING_SINCE, None)
 
 
 def mark_confirmed(session: SessionBase) -> None:
@@ -85,3 +91,23 @@ def refresh(session: SessionBase, idle: timedelta) -> None:
     """Push the session's end to `idle` from now (the store and the cookie both follow)."""
     session[REFRESHED_AT] = time.time()
     session.set_expiry(int(idle.total_seconds()))
+
+
+def second_step_begin(session: SessionBase, *, user: User) -> None:
+    """The password was right and a code is still needed; nobody is signed in yet."""
+    session[PENDING_USER] = user.pk
+    session[PENDING_SINCE] = time.time()
+
+
+def second_step_user_id(session: SessionBase) -> int | None:
+    """Whose code the sign-in is waiting for, if it has not waited too long."""
+    since = session.get(PENDING_SINCE)
+    if since is None or time.time() - since > PENDING_MAX_AGE.total_seconds():
+        return None
+    user_id = session.get(PENDING_USER)
+    return user_id if isinstance(user_id, int) else None
+
+
+def second_step_abandon(session: SessionBase) -> None:
+    session.pop(PENDING_USER, None)
+    session.pop(PENDING_SINCE, None)
