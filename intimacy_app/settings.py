@@ -233,6 +233,9 @@ SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Lax"
 CSRF_FAILURE_VIEW = "intimacy_app.views.csrf_failure"
+# Error reports show where something failed, never what a member sent or wrote.
+DEFAULT_EXCEPTION_REPORTER = "intimacy_app.accounts.redaction.PrivateExceptionReporter"
+DEFAULT_EXCEPTION_REPORTER_FILTER = "intimacy_app.accounts.redaction.PrivateExceptionReporterFilter"
 
 if not DEBUG:
     # Production sits behind a TLS-terminating proxy that sets X-Forwarded-Proto.
@@ -248,10 +251,16 @@ if not DEBUG:
     CSRF_COOKIE_NAME = "__Host-csrftoken"
 
 # --- Logging: one line per event on stderr, never request bodies -----------------------------
+# Every record passes PrivateLogFilter (no exception messages, no e-mail addresses). Django's
+# own loggers write here too, instead of e-mailing error reports.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"private": {"()": "intimacy_app.accounts.redaction.PrivateLogFilter"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["private"]}
+    },
+    "loggers": {"django": {"handlers": ["console"], "level": "INFO", "propagate": False}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
