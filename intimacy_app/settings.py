@@ -5,6 +5,7 @@ PostgreSQL, `REDIS_URL` moves cache and sessions to Redis, and `DJANGO_DEBUG=fal
 production posture, which refuses to start without a real `DJANGO_SECRET_KEY`.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -30,12 +31,15 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhos
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "intimacy_app.accounts.apps.SiteAdminConfig",  # django.contrib.admin, staff need 2FA
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "django_htmx",
     "crispy_forms",
     "crispy_bootstrap5",
@@ -52,10 +56,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "intimacy_app.accounts.middleware.MemberSessionMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, so it sees a lockout flagged anywhere and answers with the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "intimacy_app.urls"
@@ -100,13 +108,46 @@ if REDIS_URL:
     SESSION_ENGINE = "django.contrib.sessions.backends.cache"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    SESSION_ENGINE = "django.contrib.sessions.backends.db"
+    # Django's database sessions, each row knowing its member (accounts.MemberSession), so that
+    # signing out everywhere and deleting an account remove them. `manage.py clearsessions`
+    # deletes expired rows.
+    SESSION_ENGINE = "intimacy_app.accounts.sessions"
+
+# A signed-in session ends after this long without a request, and this long after sign-in
+# whatever happens (intimacy_app.accounts.middleware). Visitors' sessions keep Django's default.
+MEMBER_SESSION_IDLE = timedelta(minutes=env.int("DJANGO_SESSION_IDLE_MINUTES", default=120))
+MEMBER_SESSION_LIFETIME = timedelta(days=env.int("DJANGO_SESSION_MAX_DAYS", default=14))
 
 # --- Accounts --------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "accounts:account"
 LOGOUT_REDIRECT_URL = "home"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses locked-out sign-ins before any check
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# Sign-in throttling (django-axes): after AXES_FAILURE_LIMIT failures within the cool-off, an
+# account is locked out wherever the attempts come from, and a client address is locked out
+# whichever accounts it tries. The address is REMOTE_ADDR; behind your own proxies, set
+# DJANGO_TRUSTED_PROXY_COUNT to how many of them append to X-Forwarded-For, so the address the
+# outermost one saw is used and anything a client wrote into that header is ignored.
+TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=0)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_FAILURE_LIMIT = env.int("DJANGO_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("DJANGO_LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "intimacy_app.accounts.throttle.attempted_username"
+AXES_CLIENT_IP_CALLABLE = "intimacy_app.accounts.throttle.client_address"
+AXES_LOCKOUT_CALLABLE = "intimacy_app.accounts.throttle.lockout_response"
+# Keep failure counters only; no lasting log of who signed in from where.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = False
+
+# Two-step sign-in with an authenticator app (django-otp); required for the admin.
+OTP_TOTP_ISSUER = "Stay in the Room"
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -185,9 +226,16 @@ SECURE_CSP = {
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+# htmx sends the token from the page (hx-headers on <body>), so no script needs the cookie.
+CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Lax"
+CSRF_FAILURE_VIEW = "intimacy_app.views.csrf_failure"
+# Error reports show where something failed, never what a member sent or wrote.
+DEFAULT_EXCEPTION_REPORTER = "intimacy_app.accounts.redaction.PrivateExceptionReporter"
+DEFAULT_EXCEPTION_REPORTER_FILTER = "intimacy_app.accounts.redaction.PrivateExceptionReporterFilter"
 
 if not DEBUG:
     # Production sits behind a TLS-terminating proxy that sets X-Forwarded-Proto.
@@ -198,12 +246,21 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = True
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    # __Host- cookies are refused by browsers unless secure, host-only and for the whole site.
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
 
 # --- Logging: one line per event on stderr, never request bodies -----------------------------
+# Every record passes PrivateLogFilter (no exception messages, no e-mail addresses). Django's
+# own loggers write here too, instead of e-mailing error reports.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"private": {"()": "intimacy_app.accounts.redaction.PrivateLogFilter"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["private"]}
+    },
+    "loggers": {"django": {"handlers": ["console"], "level": "INFO", "propagate": False}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }

@@ -1,4 +1,5 @@
-"""Site pages that belong to no single app: home, safety, privacy and the health probes."""
+"""Site pages that belong to no single app: home, safety, privacy, the health probes, and the
+page for a form that failed its CSRF check."""
 
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -44,3 +45,8 @@ def readyz(request: HttpRequest) -> HttpResponse:
     except DatabaseError:
         return JsonResponse({"status": "unavailable", "database": "down"}, status=503)
     return JsonResponse({"status": "ok", "database": "up"})
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A form arrived without a valid CSRF token (CSRF_FAILURE_VIEW): explain, save nothing."""
+    return render(request, "403_csrf.html", status=403)

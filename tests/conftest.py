@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from intimacy_app.accounts.models import User
+from intimacy_app.accounts.sessions import CONFIRMED_AT
 from intimacy_app.content.services import LoadReport, library_load
 from tests.factories import UserFactory
 
@@ -33,3 +38,46 @@ def member(db: None) -> User:
 def member_client(client: Client, member: User) -> Client:
     client.force_login(member)
     return client
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    # Rate-limit counters live in the cache; one test's requests must not count against another's.
+    cache.clear()
+
+
+OtpLogin = Callable[[Client, User], TOTPDevice]
+
+
+@pytest.fixture
+def otp_login(db: None) -> OtpLogin:
+    """Sign a user in on a test client with a session verified by two-step sign-in.
+
+    Gives the user a confirmed authenticator app (the returned device) unless they have one.
+    Staff need this to use the admin: `otp_login(client, editor)`.
+    """
+
+    def sign_in(client: Client, user: User) -> TOTPDevice:
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+        if device is None:
+            device = TOTPDevice.objects.create(user=user, name="Test app", confirmed=True)
+        client.force_login(user)
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+        return device
+
+    return sign_in
+
+
+@pytest.fixture
+def stale_auth() -> Callable[[Client], None]:
+    """Make a signed-in test client's last password confirmation an hour old, so views behind
+    `recent_auth_required` send it to "confirm it is you" first: `stale_auth(member_client)`."""
+
+    def age(client: Client) -> None:
+        session = client.session
+        session[CONFIRMED_AT] = session[CONFIRMED_AT] - 3600
+        session.save()
+
+    return age

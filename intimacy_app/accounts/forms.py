@@ -1,13 +1,21 @@
-"""Forms for joining, signing in and leaving."""
+"""Forms for joining, signing in, confirming it is you, and the second step."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django import forms
+from django.contrib.auth import authenticate
 from django.contrib.auth.forms import AuthenticationForm, BaseUserCreationForm
+from django.http import HttpRequest
 
 from intimacy_app.accounts.models import User
+
+# What a taken address is told: not that it is taken, which would say who is a member.
+SIGNUP_REFUSED = (
+    "We could not create an account with that address. If you have joined before, sign in or "
+    "reset your password."
+)
 
 
 class SignUpForm(BaseUserCreationForm):
@@ -21,9 +29,7 @@ class SignUpForm(BaseUserCreationForm):
     def clean_email(self) -> str:
         email = self.cleaned_data["email"].strip().lower()
         if User.objects.filter(email=email).exists():
-            raise forms.ValidationError(
-                "That address already has an account. Try signing in, or reset the password."
-            )
+            raise forms.ValidationError(SIGNUP_REFUSED)
         return email
 
 
@@ -34,21 +40,61 @@ class SignInForm(AuthenticationForm):
         return self.cleaned_data["username"].strip().lower()
 
 
-class AccountDeleteForm(forms.Form):
-    """Asks for the password once more before everything is removed."""
+class CodeField(forms.CharField):
+    """The six digits an authenticator app shows, spaces allowed."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("label", "Code from your authenticator app")
+        super().__init__(
+            max_length=12,
+            widget=forms.TextInput(
+                attrs={
+                    "autocomplete": "one-time-code",
+                    "inputmode": "numeric",
+                    "pattern": "[0-9 ]*",
+                    "size": 8,
+                }
+            ),
+            **kwargs,
+        )
+
+    def clean(self, value: Any) -> str:
+        code = "".join(str(super().clean(value)).split())
+        if not (code.isascii() and code.isdigit() and len(code) == 6):
+            raise forms.ValidationError("Enter the six digits your app shows.")
+        return code
+
+
+class CodeForm(forms.Form):
+    """The second step of signing in, and turning two-step sign-in on."""
+
+    otp_token = CodeField()
+
+
+class ConfirmForm(forms.Form):
+    """Confirm it is you: the password again, and the code when two-step sign-in is on.
+
+    The password is checked by `authenticate`, as on the sign-in page, so wrong guesses here
+    count towards the same lockout.
+    """
 
     password = forms.CharField(
         label="Your password",
         strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True}),
     )
 
-    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, request: HttpRequest, user: User, needs_code: bool, **kwargs: Any
+    ) -> None:
+        self.request = request
         self.user = user
         super().__init__(*args, **kwargs)
+        if needs_code:
+            self.fields["otp_token"] = CodeField()
 
     def clean_password(self) -> str:
         password = self.cleaned_data["password"]
-        if not self.user.check_password(password):
+        if authenticate(self.request, username=self.user.email, password=password) != self.user:
             raise forms.ValidationError("That password is not right.")
         return password

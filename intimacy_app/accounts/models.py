@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any, ClassVar
 
+from django.conf import settings
 from django.contrib.auth.base_user import BaseUserManager
 from django.contrib.auth.models import AbstractUser
+from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
+from django.utils.crypto import salted_hmac
 
 
 class MemberManager(BaseUserManager["User"]):
@@ -30,6 +34,9 @@ class User(AbstractUser):
     first_name = None  # type: ignore[assignment]
     last_name = None  # type: ignore[assignment]
     email = models.EmailField("e-mail address", unique=True)
+    # Mixed into the session hash: a new salt ends every session at once, wherever sessions are
+    # kept (database or Redis). See services.sessions_end_elsewhere.
+    session_salt = models.CharField(max_length=64, blank=True, default="", editable=False)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: ClassVar[list[str]] = []
@@ -38,3 +45,45 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.email
+
+    def get_session_auth_hash(self) -> str:
+        return self._member_session_hash(secret=None)
+
+    def get_session_auth_fallback_hash(self) -> Iterator[str]:
+        for fallback_secret in settings.SECRET_KEY_FALLBACKS:
+            yield self._member_session_hash(secret=fallback_secret)
+
+    def _member_session_hash(self, *, secret: str | bytes | None) -> str:
+        return salted_hmac(
+            "intimacy_app.accounts.User.session_auth_hash",
+            f"{self.password}:{self.session_salt}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
+
+
+class MemberSession(AbstractBaseSession):
+    """A session kept in the database that knows whose it is, so it can be ended on purpose.
+
+    No database-level foreign key: a request still in flight when its member is deleted must not
+    fail on saving its session; the ORM still deletes these rows with the member.
+    """
+
+    user = models.ForeignKey(
+        User,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        db_constraint=False,
+        related_name="sessions",
+    )
+
+    class Meta(AbstractBaseSession.Meta):
+        verbose_name = "session"
+        verbose_name_plural = "sessions"
+
+    @classmethod
+    def get_session_store_class(cls) -> type:
+        from intimacy_app.accounts.sessions import SessionStore
+
+        return SessionStore

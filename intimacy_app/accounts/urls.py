@@ -7,7 +7,9 @@ app_name = "accounts"
 urlpatterns = [
     path("accounts/signup/", views.signup, name="signup"),
     path("accounts/login/", views.SignInView.as_view(), name="login"),
+    path("accounts/login/code/", views.login_code, name="login_code"),
     path("accounts/logout/", views.SignOutView.as_view(), name="logout"),
+    path("accounts/confirm/", views.confirm, name="confirm"),
     path("accounts/password/", views.PasswordChangeView.as_view(), name="password_change"),
     path("accounts/password/reset/", views.PasswordResetView.as_view(), name="password_reset"),
     path(
@@ -26,5 +28,8 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("account/", views.account, name="account"),
+    path("account/sign-out-elsewhere/", views.sign_out_elsewhere, name="sign_out_elsewhere"),
+    path("account/two-step/", views.two_factor, name="two_factor"),
+    path("account/two-step/off/", views.two_factor_disable, name="two_factor_disable"),
     path("account/delete/", views.account_delete, name="account_delete"),
 ]

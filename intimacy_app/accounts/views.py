@@ -1,18 +1,36 @@
-"""Joining, signing in and out, the account page and leaving."""
+"""Joining, signing in and out, confirming it is you, two-step sign-in, the account page and
+leaving."""
 
+from datetime import timedelta
+from urllib.parse import urlencode
+
+import django_otp
+from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login, logout
+from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.contrib.auth.forms import AuthenticationForm
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
+from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_GET, require_http_methods
+from django.utils.timesince import timeuntil
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from intimacy_app.accounts import services
-from intimacy_app.accounts.forms import AccountDeleteForm, SignInForm, SignUpForm
+from intimacy_app.accounts import selectors, services, sessions
+from intimacy_app.accounts.decorators import recent_auth_required
+from intimacy_app.accounts.forms import CodeForm, ConfirmForm, SignInForm, SignUpForm
 from intimacy_app.accounts.models import User
+from intimacy_app.accounts.throttle import rate_limit
+
+MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+PENDING_TOTP_KEY = "accounts.totp_key"
+WRONG_CODE = "That code did not match. Codes change every 30 seconds: try the newest one."
 
 
 def _safe_next(request: HttpRequest, fallback: str) -> str:
@@ -24,7 +42,9 @@ def _safe_next(request: HttpRequest, fallback: str) -> str:
     return fallback
 
 
+@sensitive_post_parameters("password1", "password2")
 @require_http_methods(["GET", "POST"])
+@rate_limit(scope="signup", limit=10, window=timedelta(hours=1))
 def signup(request: HttpRequest) -> HttpResponse:
     """Create an account and sign straight in."""
     if request.user.is_authenticated:
@@ -34,18 +54,53 @@ def signup(request: HttpRequest) -> HttpResponse:
         user = services.account_create(
             email=form.cleaned_data["email"], password=form.cleaned_data["password1"]
         )
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        login(request, user, backend=MODEL_BACKEND)
         messages.success(request, "Welcome. Your account is ready.")
         return redirect(_safe_next(request, str(reverse_lazy("accounts:account"))))
     return render(request, "accounts/signup.html", {"form": form, "next": _safe_next(request, "")})
 
 
 class SignInView(auth_views.LoginView):
-    """Sign in with e-mail and password."""
+    """Sign in with e-mail and password; then the code, for members who turned that on."""
 
     form_class = SignInForm
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
+
+    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
+        user = form.get_user()
+        if selectors.two_factor_device(user=user) is None:
+            return super().form_valid(form)
+        sessions.second_step_begin(self.request.session, user=user)
+        query = urlencode({"next": self.get_success_url()})
+        return HttpResponseRedirect(f"{reverse('accounts:login_code')}?{query}")
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def login_code(request: HttpRequest) -> HttpResponse:
+    """The second step of signing in: the code from the member's authenticator app."""
+    next_url = _safe_next(request, str(reverse_lazy("accounts:account")))
+    if request.user.is_authenticated:
+        return redirect(next_url)
+    user_id = sessions.second_step_user_id(request.session)
+    user = User.objects.filter(pk=user_id, is_active=True).first() if user_id else None
+    device = selectors.two_factor_device(user=user) if user else None
+    if user is None or device is None:
+        sessions.second_step_abandon(request.session)
+        messages.info(request, "Please sign in again.")
+        return redirect(f"{reverse('accounts:login')}?{urlencode({'next': next_url})}")
+
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if services.two_factor_check(device=device, token=form.cleaned_data["otp_token"]):
+            login(request, user, backend=MODEL_BACKEND)
+            django_otp.login(request, device)
+            return redirect(next_url)
+        form.add_error("otp_token", WRONG_CODE)
+    status = 400 if request.method == "POST" else 200
+    context = {"form": form, "next": next_url}
+    return render(request, "accounts/login_code.html", context, status=status)
 
 
 class SignOutView(auth_views.LogoutView):
@@ -54,15 +109,44 @@ class SignOutView(auth_views.LogoutView):
     http_method_names = ["post", "options"]
 
 
+@sensitive_post_parameters("password")
+@never_cache
+@require_http_methods(["GET", "POST"])
+@login_required
+def confirm(request: HttpRequest) -> HttpResponse:
+    """Confirm it is you: the password again (and the code, with two-step sign-in on)."""
+    user: User = request.user  # type: ignore[assignment]
+    next_url = _safe_next(request, str(reverse_lazy("accounts:account")))
+    device = selectors.two_factor_device(user=user)
+    form = ConfirmForm(request.POST or None, request=request, user=user, needs_code=bool(device))
+    if request.method == "POST" and form.is_valid():
+        code = form.cleaned_data.get("otp_token", "")
+        if device is None or services.two_factor_check(device=device, token=code):
+            sessions.mark_confirmed(request.session)
+            if device is not None:
+                django_otp.login(request, device)
+            return redirect(next_url)
+        form.add_error("otp_token", WRONG_CODE)
+    status = 400 if request.method == "POST" else 200
+    context = {"form": form, "next": next_url}
+    return render(request, "accounts/confirm.html", context, status=status)
+
+
+@method_decorator(recent_auth_required, name="dispatch")
 class PasswordChangeView(auth_views.PasswordChangeView):
     template_name = "accounts/password_change.html"
     success_url = reverse_lazy("accounts:account")
 
     def form_valid(self, form):  # type: ignore[no-untyped-def]
-        messages.success(self.request, "Your password has been changed.")
+        messages.success(
+            self.request, "Your password has been changed, and every other session signed out."
+        )
         return super().form_valid(form)
 
 
+@method_decorator(
+    rate_limit(scope="password_reset", limit=5, window=timedelta(hours=1)), name="dispatch"
+)
 class PasswordResetView(auth_views.PasswordResetView):
     template_name = "accounts/password_reset.html"
     email_template_name = "accounts/email/password_reset.txt"
@@ -87,19 +171,77 @@ class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
 @login_required
 def account(request: HttpRequest) -> HttpResponse:
     """The member's account page."""
-    return render(request, "accounts/account.html")
+    user: User = request.user  # type: ignore[assignment]
+    now = timezone.now()
+    context = {
+        "two_factor_on": selectors.two_factor_device(user=user) is not None,
+        "session_idle": timeuntil(now + settings.MEMBER_SESSION_IDLE, now),
+        "session_lifetime": timeuntil(now + settings.MEMBER_SESSION_LIFETIME, now),
+    }
+    return render(request, "accounts/account.html", context)
+
+
+@require_POST
+@login_required
+def sign_out_elsewhere(request: HttpRequest) -> HttpResponse:
+    """Sign out every other browser and device; this one stays signed in with a new key."""
+    user: User = request.user  # type: ignore[assignment]
+    services.sessions_end_elsewhere(user=user, keep_session_key=request.session.session_key)
+    update_session_auth_hash(request, user)
+    messages.success(request, "Every other browser and device has been signed out.")
+    return redirect("accounts:account")
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@recent_auth_required
+def two_factor(request: HttpRequest) -> HttpResponse:
+    """Two-step sign-in: its state, or setting it up with a code from the member's app."""
+    user: User = request.user  # type: ignore[assignment]
+    next_url = _safe_next(request, str(reverse_lazy("accounts:account")))
+    if selectors.two_factor_device(user=user) is not None:
+        return render(request, "accounts/two_factor.html", {"enabled": True})
+
+    key = request.session.get(PENDING_TOTP_KEY) or services.two_factor_new_key()
+    request.session[PENDING_TOTP_KEY] = key
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        code = form.cleaned_data["otp_token"]
+        device = services.two_factor_enable(user=user, key=key, token=code)
+        if device is not None:
+            del request.session[PENDING_TOTP_KEY]
+            django_otp.login(request, device)
+            messages.success(request, "Two-step sign-in is on.")
+            return redirect(next_url)
+        form.add_error("otp_token", WRONG_CODE)
+    context = {
+        "enabled": False,
+        "form": form,
+        "next": next_url,
+        "provisioning": selectors.two_factor_provisioning(user=user, key=key),
+    }
+    status = 400 if request.method == "POST" else 200
+    return render(request, "accounts/two_factor.html", context, status=status)
+
+
+@require_POST
+@recent_auth_required
+def two_factor_disable(request: HttpRequest) -> HttpResponse:
+    """Turn two-step sign-in off."""
+    user: User = request.user  # type: ignore[assignment]
+    services.two_factor_disable(user=user)
+    messages.success(request, "Two-step sign-in is off. Signing in now needs only your password.")
+    return redirect("accounts:account")
 
 
 @require_http_methods(["GET", "POST"])
-@login_required
+@recent_auth_required
 def account_delete(request: HttpRequest) -> HttpResponse:
-    """Delete the account and everything in it, after the password is given again."""
-    user: User = request.user  # type: ignore[assignment]
-    form = AccountDeleteForm(request.POST or None, user=user)
-    if request.method == "POST" and form.is_valid():
+    """Delete the account and everything in it, once the member has confirmed it is them."""
+    if request.method == "POST":
+        user: User = request.user  # type: ignore[assignment]
         logout(request)
         services.account_delete(user=user)
         messages.success(request, "Your account and everything in it have been deleted.")
         return redirect("home")
-    status = 400 if request.method == "POST" else 200
-    return render(request, "accounts/account_delete.html", {"form": form}, status=status)
+    return render(request, "accounts/account_delete.html")

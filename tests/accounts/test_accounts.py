@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -9,7 +10,9 @@ from django.contrib.auth import SESSION_KEY
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
+from django.utils.html import escape
 
+from intimacy_app.accounts.forms import SIGNUP_REFUSED
 from intimacy_app.accounts.models import User
 from tests.factories import PASSWORD, UserFactory
 
@@ -54,11 +57,16 @@ def test_weak_passwords_are_refused_with_a_reason(
     assert not User.objects.exists()
 
 
-def test_an_address_can_join_only_once(client: Client) -> None:
+def test_an_address_can_join_only_once_and_the_refusal_does_not_say_it_is_taken(
+    client: Client,
+) -> None:
     UserFactory(email="taken@example.com")
     response = _signup(client, "Taken@example.com")
-    assert "already has an account" in response.text
+    assert response.status_code == 200
+    assert escape(SIGNUP_REFUSED) in response.text
+    assert "already" not in response.text
     assert User.objects.count() == 1
+    assert SESSION_KEY not in client.session
 
 
 def test_signup_only_follows_a_next_link_on_this_site(client: Client) -> None:
@@ -112,6 +120,27 @@ def test_changing_the_password_needs_the_old_one(member_client: Client, member: 
     assert member.check_password(GOOD_PASSWORD)
 
 
+def test_changing_the_password_asks_for_it_again_if_not_given_recently(
+    member_client: Client, stale_auth: Callable[[Client], None]
+) -> None:
+    stale_auth(member_client)
+    response = member_client.get(reverse("accounts:password_change"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("accounts:confirm"))
+
+
+def test_changing_the_password_signs_out_every_other_session(member: User) -> None:
+    here, elsewhere = Client(), Client()
+    here.force_login(member)
+    elsewhere.force_login(member)
+    here.post(
+        reverse("accounts:password_change"),
+        {"old_password": PASSWORD, "new_password1": GOOD_PASSWORD, "new_password2": GOOD_PASSWORD},
+    )
+    assert here.get(reverse("accounts:account")).status_code == 200
+    assert elsewhere.get(reverse("accounts:account")).status_code == 302
+
+
 def test_a_reset_link_arrives_by_mail_and_sets_a_new_password(client: Client) -> None:
     user = UserFactory(email="forgetful@example.com")
     response = client.post(reverse("accounts:password_reset"), {"email": "forgetful@example.com"})
@@ -138,13 +167,32 @@ def test_a_reset_for_an_unknown_address_looks_the_same_and_sends_nothing(client:
     assert mail.outbox == []
 
 
-def test_deleting_the_account_needs_the_password(member_client: Client, member: User) -> None:
+def test_deleting_the_account_removes_the_member_and_signs_out(
+    member_client: Client, member: User
+) -> None:
     url = reverse("accounts:account_delete")
-    wrong = member_client.post(url, {"password": "not my password"})
-    assert wrong.status_code == 400
-    assert User.objects.filter(pk=member.pk).exists()
-
-    response = member_client.post(url, {"password": PASSWORD})
+    assert "cannot be undone" in member_client.get(url).text
+    response = member_client.post(url)
     assert response.status_code == 302
     assert not User.objects.filter(pk=member.pk).exists()
     assert SESSION_KEY not in member_client.session
+
+
+def test_deleting_the_account_asks_for_the_password_again_if_not_given_recently(
+    member_client: Client, member: User, stale_auth: Callable[[Client], None]
+) -> None:
+    stale_auth(member_client)
+    url = reverse("accounts:account_delete")
+    response = member_client.post(url)
+    assert response.status_code == 302
+    assert response["Location"] == f"{reverse('accounts:confirm')}?next=%2Faccount%2Fdelete%2F"
+    assert User.objects.filter(pk=member.pk).exists()
+
+    member_client.post(response["Location"], {"password": PASSWORD, "next": url})
+    assert member_client.post(url).status_code == 302
+    assert not User.objects.filter(pk=member.pk).exists()
+
+
+def test_the_sign_up_page_links_to_the_privacy_page_before_the_form(client: Client) -> None:
+    page = client.get(reverse("accounts:signup")).text
+    assert page.index(f'href="{reverse("privacy")}"') < page.index("<form")

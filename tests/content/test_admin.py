@@ -10,16 +10,17 @@ from django.urls import reverse
 from intimacy_app.accounts.models import User
 from intimacy_app.content.models import Capacity, Feeling, Pattern, Prompt, Source
 from intimacy_app.content.services import LoadReport
+from tests.conftest import OtpLogin
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def editor_client(client: Client) -> Client:
+def editor_client(client: Client, otp_login: OtpLogin) -> Client:
     editor: User = UserFactory(is_staff=True)
     editor.groups.add(Group.objects.get(name="Content editors"))
-    client.force_login(editor)
+    otp_login(client, editor)
     return client
 
 

@@ -1,0 +1,113 @@
+"""Sessions: where they are kept, and the clocks each signed-in session carries.
+
+`SessionStore` is the database session engine (SESSION_ENGINE points at this module) storing
+sessions in `MemberSession`, which records whose session each one is.
+
+The clocks are plain timestamps in the session: when the member signed in (the absolute
+lifetime counts from it), when they last gave their password (recent re-authentication counts
+from it), and when the session was last refreshed (idle expiry slides from it).
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any, cast
+
+from django.contrib.auth import SESSION_KEY
+from django.contrib.sessions.backends.base import SessionBase
+from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
+from django.http import HttpRequest
+
+if TYPE_CHECKING:
+    from intimacy_app.accounts.models import MemberSession, User
+
+SIGNED_IN_AT = "accounts.signed_in_at"
+CONFIRMED_AT = "accounts.confirmed_at"
+REFRESHED_AT = "accounts.refreshed_at"
+# Between the password and the code of a two-step sign-in.
+PENDING_USER = "accounts.pending_user"
+PENDING_SINCE = "accounts.pending_since"
+PENDING_MAX_AGE = timedelta(minutes=5)
+
+
+class SessionStore(DatabaseSessionStore):
+    """Django's database sessions, with the signed-in member recorded beside each row."""
+
+    @classmethod
+    def get_model_class(cls) -> type:
+        from intimacy_app.accounts.models import MemberSession
+
+        return MemberSession
+
+    def create_model_instance(self, data: dict[str, Any]) -> MemberSession:
+        session = cast("MemberSession", super().create_model_instance(data))
+        session.user_id = _member_id(data)
+        return session
+
+    async def acreate_model_instance(self, data: dict[str, Any]) -> MemberSession:
+        session = cast("MemberSession", await super().acreate_model_instance(data))
+        session.user_id = _member_id(data)
+        return session
+
+
+def _member_id(data: dict[str, Any]) -> int | None:
+    try:
+        return int(data[SESSION_KEY])
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def session_start(sender: type, request: HttpRequest, user: User, **kwargs: Any) -> None:
+    """Start the clocks of a new sign-in (connected to Django's `user_logged_in`)."""
+    now = time.time()
+    request.session[SIGNED_IN_AT] = now
+    request.session[CONFIRMED_AT] = now
+    request.session.pop(PENDING_USER, None)
+    request.session.pop(PENDING_SINCE, None)
+
+
+def mark_confirmed(session: SessionBase) -> None:
+    """The member has just given their password again."""
+    session[CONFIRMED_AT] = time.time()
+
+
+def confirmed_within(session: SessionBase, max_age: timedelta) -> bool:
+    confirmed_at = session.get(CONFIRMED_AT)
+    return confirmed_at is not None and time.time() - confirmed_at <= max_age.total_seconds()
+
+
+def signed_in_within(session: SessionBase, max_age: timedelta) -> bool:
+    signed_in_at = session.get(SIGNED_IN_AT)
+    return signed_in_at is not None and time.time() - signed_in_at <= max_age.total_seconds()
+
+
+def refresh_due(session: SessionBase, every: timedelta) -> bool:
+    refreshed_at = session.get(REFRESHED_AT)
+    return refreshed_at is None or time.time() - refreshed_at >= every.total_seconds()
+
+
+def refresh(session: SessionBase, idle: timedelta) -> None:
+    """Push the session's end to `idle` from now (the store and the cookie both follow)."""
+    session[REFRESHED_AT] = time.time()
+    session.set_expiry(int(idle.total_seconds()))
+
+
+def second_step_begin(session: SessionBase, *, user: User) -> None:
+    """The password was right and a code is still needed; nobody is signed in yet."""
+    session[PENDING_USER] = user.pk
+    session[PENDING_SINCE] = time.time()
+
+
+def second_step_user_id(session: SessionBase) -> int | None:
+    """Whose code the sign-in is waiting for, if it has not waited too long."""
+    since = session.get(PENDING_SINCE)
+    if since is None or time.time() - since > PENDING_MAX_AGE.total_seconds():
+        return None
+    user_id = session.get(PENDING_USER)
+    return user_id if isinstance(user_id, int) else None
+
+
+def second_step_abandon(session: SessionBase) -> None:
+    session.pop(PENDING_USER, None)
+    session.pop(PENDING_SINCE, None)
