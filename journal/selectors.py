@@ -18,7 +18,7 @@ from django.db.models.functions import TruncWeek
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from intimacy_app.content.models import Capacity, Pattern, Prompt
+from intimacy_app.content.models import Pattern, Prompt
 from journal import charts
 from journal.models import ENCRYPTED_FIELDS, Entry, EntryQuerySet
 
@@ -486,7 +486,3 @@ def _tried(entries: QuerySet[Entry]) -> list[TriedRow]:
         name = row["follows_up__next_time_capacity__name"] or "Something in your own words"
         table.setdefault(name, TriedRow(capacity=name)).counts[row["tried"]] = row["count"]
     return sorted(table.values(), key=lambda tried: (-tried.total, tried.capacity))
-
-
-def capacity_choices() -> QuerySet[Capacity]:
-    return Capacity.objects.published()

@@ -301,9 +301,8 @@ def entries_import(request: MemberRequest) -> HttpResponse:
     if request.method == "POST" and (
         not declared.isdigit() or int(declared) > transfer.MAX_BYTES + UPLOAD_SLACK
     ):
-        form = ImportForm()
-        form.add_error("file", "The file is larger than 5 MB.")
-        return render(request, "journal/import.html", {"import_form": form}, status=400)
+        context = {"import_form": ImportForm(), "too_large": True}
+        return render(request, "journal/import.html", context, status=400)
     return _entries_import(request)
 
 

@@ -276,6 +276,22 @@ def test_a_file_over_five_megabytes_is_refused_before_it_is_read(member_client: 
     assert "larger than 5 MB" in response.text
 
 
+def test_a_huge_upload_is_refused_from_its_declared_size_before_it_is_parsed(
+    member_client: Client,
+) -> None:
+    response = _upload(member_client, b" " * (transfer.MAX_BYTES + 100_000))
+    assert response.status_code == 400
+    assert "larger than 5 MB" in response.text
+
+
+def test_importing_still_needs_the_csrf_token(member: User) -> None:
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(member)
+    response = client.post(IMPORT, {"file": SimpleUploadedFile("j.json", _document())})
+    assert response.status_code == 403
+    assert not Entry.objects.exists()
+
+
 def test_importing_asks_for_a_file(member_client: Client) -> None:
     response = member_client.post(IMPORT, {})
     assert response.status_code == 400
