@@ -264,3 +264,35 @@ LOGGING = {
     "loggers": {"django": {"handlers": ["console"], "level": "INFO", "propagate": False}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
+
+# --- Journal encryption (journal app) --------------------------------------------------------
+# JOURNAL_ENCRYPTION_KEYS: comma-separated "keyid:base64urlkey" entries of 32-byte keys. The
+# first encrypts, every one decrypts; put a new key first, then run
+# `manage.py rotate_journal_key`. In debug without it, a key generated once into the git-ignored
+# .dev-keys file is used; with debug off it is required.
+from journal.crypto import KeyringError, new_key_entry, parse_keyring  # noqa: E402
+
+JOURNAL_ENCRYPTION_KEYS = env.str("JOURNAL_ENCRYPTION_KEYS", default="")
+_journal_keys_source = "JOURNAL_ENCRYPTION_KEYS"
+if not JOURNAL_ENCRYPTION_KEYS and DEBUG:
+    _dev_keys = BASE_DIR / ".dev-keys"
+    try:
+        with _dev_keys.open("x", encoding="ascii") as _file:  # never overwrite an existing key
+            _file.write(new_key_entry("dev") + "\n")
+        _dev_keys.chmod(0o600)
+    except FileExistsError:
+        pass
+    JOURNAL_ENCRYPTION_KEYS = _dev_keys.read_text(encoding="ascii").strip()
+    _journal_keys_source = str(_dev_keys)
+if not JOURNAL_ENCRYPTION_KEYS:
+    raise ImproperlyConfigured(
+        "DJANGO_DEBUG is off, so JOURNAL_ENCRYPTION_KEYS must be set to 'keyid:base64urlkey' "
+        "(python -c 'from journal.crypto import new_key_entry; print(new_key_entry(\"k1\"))')."
+    )
+try:
+    parse_keyring(JOURNAL_ENCRYPTION_KEYS)
+except KeyringError as _error:
+    raise ImproperlyConfigured(
+        f"{_journal_keys_source} {_error}. Each entry is 'keyid:base64urlkey' with a 32-byte key "
+        "(python -c 'from journal.crypto import new_key_entry; print(new_key_entry(\"k1\"))')."
+    ) from None

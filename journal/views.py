@@ -1,12 +1,346 @@
-"""Journal pages (built out in the journal issue)."""
+"""The journal's pages. Each works as a plain page; with htmx the same view returns a fragment.
 
-from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+Every view is for the signed-in member only, answers for their entries only (anyone else's is a
+404), and is never cached by the browser.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import add_never_cache_headers, patch_vary_headers
+from django.utils.http import urlencode
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_GET, require_http_methods
+from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
+from django_htmx.middleware import HtmxDetails
+
+from intimacy_app.accounts.models import User
+from journal import selectors, services, transfer
+from journal.forms import (
+    DeleteAllForm,
+    EntryFilterForm,
+    EntryForm,
+    ImportForm,
+    InsightsForm,
+    PromptsForm,
+    valid_time_zone,
+)
+from journal.models import Entry
+from journal.transfer import ImportRejected
+
+TIME_ZONE_KEY = "journal_time_zone"
+CHANGED_EVENT = "journalChanged"
+View = Callable[..., HttpResponse]
+
+
+class MemberRequest(HttpRequest):
+    """What a journal view receives: django-htmx's details and (member_view checks) a member."""
+
+    htmx: HtmxDetails
+    user: User  # type: ignore[assignment]
+
+
+def member_view(view: View) -> View:
+    """Members only, never cached, in the time zone the member's browser reported."""
+
+    @wraps(view)
+    def wrapper(request: MemberRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            if request.htmx:
+                here = request.htmx.current_url_abs_path or reverse("journal:list")
+                return HttpResponseClientRedirect(
+                    f"{reverse('accounts:login')}?{urlencode({'next': here})}"
+                )
+            return redirect_to_login(request.get_full_path())
+        zone = valid_time_zone(request.session.get(TIME_ZONE_KEY, ""))
+        with timezone.override(ZoneInfo(zone) if zone else None):
+            response = view(request, *args, **kwargs)
+        add_never_cache_headers(response)
+        patch_vary_headers(response, ["HX-Request"])
+        return response
+
+    return wrapper
+
+
+def _page(
+    request: MemberRequest,
+    template: str,
+    partial: str,
+    context: dict[str, Any],
+    status: int = 200,
+) -> HttpResponse:
+    """The whole page, or just `partial` of it when htmx asked."""
+    name = f"{template}#{partial}" if request.htmx else template
+    return render(request, name, context, status=status)
+
+
+def _posted(request: MemberRequest) -> QueryDict | None:
+    """The submitted form data, or None so a GET shows an unbound form (even an empty POST is
+    bound, so it gets its error messages)."""
+    return request.POST if request.method == "POST" else None
+
+
+def _adopt_browser_time_zone(request: MemberRequest) -> None:
+    """Read times in the zone journal.js reported, and remember it for the member's pages."""
+    zone = valid_time_zone(request.POST.get("tz", ""))
+    if zone:
+        request.session[TIME_ZONE_KEY] = zone
+        timezone.activate(ZoneInfo(zone))
+
+
+def _form_key(entry: Entry | None) -> str:
+    # Several forms can share the list page, so their element ids need a distinct prefix.
+    return "new" if entry is None else f"e{entry.pk.hex[:12]}"
 
 
 @require_GET
-@login_required
-def entry_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "journal/entry_list.html")
+@member_view
+def entry_list(request: MemberRequest) -> HttpResponse:
+    """The member's entries, newest first, searched and filtered from the query string."""
+    form = EntryFilterForm(request.GET)
+    if not form.is_valid():
+        invalid = {"filter_form": form, "page": None}
+        return _page(request, "journal/entry_list.html", "results", invalid, status=400)
+    filters = form.filters()
+    page = selectors.entry_page(
+        user=request.user, filters=filters, number=form.cleaned_data["page"]
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    context: dict[str, Any] = {
+        "filter_form": form,
+        "filters": filters,
+        "page": page,
+        "query": query.urlencode(),
+    }
+    return _page(request, "journal/entry_list.html", "results", context)
+
+
+@require_GET
+@member_view
+def entry_detail(request: MemberRequest, pk: uuid.UUID) -> HttpResponse:
+    """One entry in full."""
+    entry = selectors.entry_get(user=request.user, pk=pk)
+    return _page(request, "journal/entry_detail.html", "card", {"entry": entry})
+
+
+def _form_context(request: MemberRequest, form: EntryForm, entry: Entry | None) -> dict[str, Any]:
+    return {
+        "form": form,
+        "entry": entry,
+        "form_key": _form_key(entry),
+        "inline": bool(request.htmx),
+        "prompts": selectors.prompts_for(patterns=form.picked_patterns(), user=request.user),
+    }
+
+
+@require_http_methods(["GET", "POST"])
+@member_view
+def entry_create(request: MemberRequest) -> HttpResponse:
+    """Log a moment: a page of its own, or (with htmx) a form opened above the list."""
+    follow_up = selectors.pending_follow_up(user=request.user)
+    picked = PromptsForm(request.GET)
+    initial = {"patterns": picked.cleaned_data["patterns"]} if picked.is_valid() else {}
+    form = EntryForm(
+        _posted(request),
+        owner=request.user,
+        follow_up=follow_up,
+        initial=initial,
+        auto_id=f"{_form_key(None)}-%s",
+    )
+    status = 200
+    if request.method == "POST":
+        _adopt_browser_time_zone(request)
+        if form.is_valid():
+            try:
+                entry = services.entry_create(owner=request.user, **form.entry_fields())
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                if request.htmx:
+                    response = render(request, "journal/entry_form.html#saved", {"entry": entry})
+                    return trigger_client_event(response, CHANGED_EVENT)
+                messages.success(request, "Saved. It's in your journal now.")
+                return redirect("journal:list")
+        status = 400
+    context = _form_context(request, form, None)
+    return _page(request, "journal/entry_form.html", "form", context, status)
+
+
+@require_http_methods(["GET", "POST"])
+@member_view
+def entry_update(request: MemberRequest, pk: uuid.UUID) -> HttpResponse:
+    """Change an entry: its own page, or (with htmx) in place of its card."""
+    entry = selectors.entry_get(user=request.user, pk=pk)
+    form = EntryForm(
+        _posted(request), owner=request.user, instance=entry, auto_id=f"{_form_key(entry)}-%s"
+    )
+    status = 200
+    if request.method == "POST":
+        _adopt_browser_time_zone(request)
+        if form.is_valid():
+            try:
+                services.entry_update(entry=entry, **form.entry_fields())
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                if request.htmx:
+                    entry = selectors.entry_get(user=request.user, pk=pk)
+                    return render(request, "journal/entry_detail.html#card", {"entry": entry})
+                messages.success(request, "Your changes are saved.")
+                return redirect(entry)
+        status = 400
+    context = _form_context(request, form, entry)
+    return _page(request, "journal/entry_form.html", "form", context, status)
+
+
+@require_http_methods(["GET", "POST"])
+@member_view
+def entry_delete(request: MemberRequest, pk: uuid.UUID) -> HttpResponse:
+    """Ask first, then delete (POST only)."""
+    entry = selectors.entry_get(user=request.user, pk=pk)
+    if request.method == "POST":
+        services.entry_delete(entry=entry)
+        if request.htmx:
+            return render(request, "journal/entry_confirm_delete.html#deleted")
+        messages.success(request, "That entry is deleted.")
+        return redirect("journal:list")
+    return _page(request, "journal/entry_confirm_delete.html", "confirm", {"entry": entry})
+
+
+@require_GET
+@member_view
+def entry_prompts(request: MemberRequest) -> HttpResponse:
+    """Prompts for the moves ticked so far; without htmx, a new entry with those moves ticked."""
+    form = PromptsForm(request.GET)
+    if not form.is_valid():
+        return render(
+            request,
+            "journal/entry_form.html#prompts",
+            {"prompt_errors": form.errors["patterns"]},
+            status=400,
+        )
+    if not request.htmx:
+        return redirect(f"{reverse('journal:create')}?{request.GET.urlencode()}")
+    prompts = selectors.prompts_for(patterns=form.cleaned_data["patterns"], user=request.user)
+    return render(request, "journal/entry_form.html#prompts", {"prompts": prompts})
+
+
+@require_GET
+@member_view
+def insights(request: MemberRequest) -> HttpResponse:
+    """What the journal shows over a period: charts with tables, counts, how plans went."""
+    form = InsightsForm(request.GET)
+    if not form.is_valid():
+        return render(request, "journal/insights.html", {"form": form}, status=400)
+    data = selectors.insights(user=request.user, weeks=form.cleaned_data["weeks"])
+    return render(request, "journal/insights.html", {"form": form, "insights": data})
+
+
+@require_GET
+@member_view
+def export(request: MemberRequest) -> HttpResponse:
+    """Download everything, bring an export back in, or start over."""
+    context = {
+        "count": selectors.entry_count(user=request.user),
+        "import_form": ImportForm(),
+    }
+    return render(request, "journal/export.html", context)
+
+
+EXPORTS: dict[str, tuple[str, str]] = {
+    "json": ("application/json; charset=utf-8", "json"),
+    "csv": ("text/csv; charset=utf-8", "csv"),
+    "md": ("text/markdown; charset=utf-8", "md"),
+}
+
+
+@require_GET
+@member_view
+def export_file(request: MemberRequest, fmt: str) -> HttpResponse:
+    """The member's whole journal as a download: JSON (imports back), CSV or Markdown."""
+    if fmt not in EXPORTS:
+        raise Http404("No such export format.")
+    entries = selectors.entries_for_export(user=request.user)
+    now = timezone.now()
+    if fmt == "json":
+        body = transfer.render_json(entries, exported_at=now)
+    elif fmt == "csv":
+        body = transfer.render_csv(entries)
+    else:
+        body = transfer.render_markdown(entries, exported_at=now)
+    content_type, extension = EXPORTS[fmt]
+    response = HttpResponse(body, content_type=content_type)
+    filename = f"stay-in-the-room-journal-{timezone.localdate():%Y-%m-%d}.{extension}"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+# Checked before the body is read, so a huge upload is refused without being parsed.
+UPLOAD_SLACK = 64 * 1024
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+@member_view
+def entries_import(request: MemberRequest) -> HttpResponse:
+    """Bring a JSON export back in; a bad file changes nothing and says why."""
+    declared = request.META.get("CONTENT_LENGTH") or "0"
+    if request.method == "POST" and (
+        not declared.isdigit() or int(declared) > transfer.MAX_BYTES + UPLOAD_SLACK
+    ):
+        context = {"import_form": ImportForm(), "too_large": True}
+        return render(request, "journal/import.html", context, status=400)
+    return _entries_import(request)
+
+
+@csrf_protect
+def _entries_import(request: MemberRequest) -> HttpResponse:
+    form = ImportForm(_posted(request), request.FILES if request.method == "POST" else None)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                report = services.entries_import(owner=request.user, raw=form.cleaned_data["file"])
+            except ImportRejected as rejected:
+                form.add_error("file", rejected.errors)
+            else:
+                messages.success(request, _imported_message(report))
+                return redirect("journal:list")
+        return render(request, "journal/import.html", {"import_form": form}, status=400)
+    return render(request, "journal/import.html", {"import_form": form})
+
+
+def _imported_message(report: services.ImportReport) -> str:
+    added = f"{report.created} {'entry' if report.created == 1 else 'entries'} imported."
+    if report.already_there:
+        return f"{added} {report.already_there} were already in your journal and stay as they are."
+    return added
+
+
+@require_http_methods(["GET", "POST"])
+@member_view
+def entries_delete_all(request: MemberRequest) -> HttpResponse:
+    """Start over: delete every entry, after a confirming tick (POST only)."""
+    form = DeleteAllForm(_posted(request))
+    if request.method == "POST":
+        if form.is_valid():
+            count = services.entries_delete_all(owner=request.user)
+            messages.success(request, f"Your journal is empty now ({count} deleted).")
+            return redirect("journal:list")
+        status = 400
+    else:
+        status = 200
+    context = {"form": form, "count": selectors.entry_count(user=request.user)}
+    return render(request, "journal/delete_all.html", context, status=status)

@@ -18,6 +18,7 @@ PRODUCTION_ENV = {
     "DJANGO_SECRET_KEY": "x7Lq2v9MZpR4tYw8KcN3bHf6JdS1aGe5Uo0iQ-TzVyXkWmPnBr_ClEuHgFjDsAq",
     "DJANGO_ALLOWED_HOSTS": "stayintheroom.example",
     "EMAIL_URL": "smtp+tls://mailer:secret@mail.stayintheroom.example:587",
+    "JOURNAL_ENCRYPTION_KEYS": "k1:KJ2t3mIvaCkR6q0gV5yKz0Ow3uJfGS7cU0dJ2Qe4n8A",
 }
 
 

@@ -1,0 +1,161 @@
+"""A text field whose database column holds only AES-GCM ciphertext bound to its row and field.
+
+On the model instance the attribute reads as plain text; it is decrypted on first access and
+encrypted again on save, with associated data ``<model>:<pk>:<field>`` so a token moved to
+another row or field does not decrypt. Text that cannot be decrypted reads as `Unreadable` (an
+empty string that knows it is unreadable and keeps its token, so saving the row unchanged does
+not destroy it). Writes that bypass `Model.save()` (`QuerySet.update()` or `bulk_update()` with
+plain strings) are refused rather than stored in the clear.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import lru_cache
+from typing import Any
+
+from django.conf import settings
+from django.core import validators
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models.query_utils import DeferredAttribute
+
+from journal.crypto import DecryptionError, Keyring, parse_keyring
+
+logger = logging.getLogger("journal.crypto")
+
+
+class Ciphertext(str):
+    """A token exactly as stored in the database."""
+
+    __slots__ = ()
+
+
+class Unreadable(str):
+    """Stands in for text that could not be decrypted: empty, flagged, keeping its token."""
+
+    unreadable = True
+    token: str
+
+    def __new__(cls, token: str) -> Unreadable:
+        obj = super().__new__(cls, "")
+        obj.token = token
+        return obj
+
+
+@lru_cache(maxsize=4)
+def _keyring_from(value: str) -> Keyring:
+    return parse_keyring(value)
+
+
+def keyring() -> Keyring:
+    """The configured keyring (settings.JOURNAL_ENCRYPTION_KEYS, validated at start-up)."""
+    return _keyring_from(str(settings.JOURNAL_ENCRYPTION_KEYS))
+
+
+def no_unstorable_characters(value: str) -> None:
+    """Refuse NUL characters and lone surrogates, which no database column can hold."""
+    if "\x00" in value:
+        raise ValidationError(
+            "This contains a NUL character, which cannot be saved. Please remove it.",
+            code="null_characters_not_allowed",
+        )
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValidationError(
+            "This contains a broken character (a lone surrogate) that cannot be saved.",
+            code="invalid_characters",
+        ) from None
+
+
+def associated_data(model_name: str, pk: object, field_name: str) -> bytes:
+    """What binds a ciphertext to one row and one field: ``<model>:<pk>:<field>``."""
+    return f"{model_name}:{pk}:{field_name}".encode()
+
+
+class EncryptedTextAttribute(DeferredAttribute):
+    """Decrypts on first read and caches the plain text on the instance."""
+
+    field: EncryptedTextField
+
+    def __get__(self, instance: models.Model | None, cls: type | None = None) -> Any:
+        if instance is None:
+            return self
+        value = super().__get__(instance, cls)
+        if isinstance(value, Ciphertext) and value:
+            value = self.field.open(instance, value)
+            instance.__dict__[self.field.attname] = value
+        return value
+
+    def __set__(self, instance: models.Model, value: Any) -> None:
+        instance.__dict__[self.field.attname] = value
+
+
+class EncryptedTextField(models.TextField):
+    """Free text stored as ciphertext; see the module docstring."""
+
+    descriptor_class = EncryptedTextAttribute
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("blank", True)
+        kwargs.setdefault("default", "")
+        super().__init__(*args, **kwargs)
+        if self.max_length is not None:
+            self.validators.append(validators.MaxLengthValidator(self.max_length))
+        self.validators.append(no_unstorable_characters)
+
+    def validate(self, value: Any, model_instance: models.Model | None) -> None:
+        if isinstance(value, Unreadable):
+            return  # what is stored stays stored; there is nothing new to check
+        if not self.blank and isinstance(value, str) and not value.strip():
+            raise ValidationError(self.error_messages["blank"], code="blank")
+        super().validate(value, model_instance)
+
+    def aad(self, instance: models.Model) -> bytes:
+        if instance.pk is None:
+            raise ValueError("Encrypted text needs the row's primary key before it is saved.")
+        return associated_data(instance._meta.model_name or "", instance.pk, self.name)
+
+    def open(self, instance: models.Model, token: str) -> str:
+        """Decrypt `token` for this row; log and return Unreadable if that fails."""
+        try:
+            return keyring().decrypt(token, aad=self.aad(instance))
+        except DecryptionError as error:
+            logger.warning(
+                "Could not decrypt %s of %s %s (key id %r): %s",
+                self.name,
+                instance._meta.model_name,
+                instance.pk,
+                error.key_id,
+                error.reason,
+            )
+            return Unreadable(token)
+
+    def seal(self, instance: models.Model, value: str) -> Ciphertext:
+        """The ciphertext to store for `value` in this row."""
+        if isinstance(value, Ciphertext):
+            return value
+        if isinstance(value, Unreadable):
+            return Ciphertext(value.token)
+        if not value:
+            return Ciphertext("")
+        return Ciphertext(keyring().encrypt(value, aad=self.aad(instance)))
+
+    def pre_save(self, model_instance: models.Model, add: bool) -> Any:
+        return self.seal(model_instance, model_instance.__dict__.get(self.attname, ""))
+
+    def from_db_value(self, value: str | None, expression: Any, connection: Any) -> str:
+        return Ciphertext(value) if value else ""
+
+    def get_db_prep_value(self, value: Any, connection: Any, prepared: bool = False) -> Any:
+        if value and not isinstance(value, Ciphertext):
+            raise TypeError(
+                f"{self.model.__name__}.{self.name} is encrypted: write it through Model.save() "
+                "and never compare plain text in a query."
+            )
+        return None if value is None else str(value)
+
+    def value_to_string(self, obj: models.Model) -> str:
+        # Serialisers (dumpdata) get the stored ciphertext, never the words.
+        return str(self.seal(obj, obj.__dict__.get(self.attname, "")))

@@ -1,0 +1,277 @@
+"""Writes to the journal: each is keyword-only, atomic, and acts for one owner."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TypedDict, Unpack
+
+from django.db import transaction
+from django.utils import timezone
+
+from intimacy_app.accounts.models import User
+from intimacy_app.content.models import Capacity, Feeling, Pattern
+from journal import transfer
+from journal.crypto import DecryptionError
+from journal.fields import Ciphertext, associated_data, keyring
+from journal.models import ENCRYPTED_FIELDS, Entry
+from journal.transfer import ImportRejected
+
+BATCH_SIZE = 500
+logger = logging.getLogger("journal.crypto")
+
+
+class EntryFields(TypedDict, total=False):
+    """What a member can write on an entry; every key is optional on update."""
+
+    occurred_at: datetime
+    with_whom: str
+    situation: str
+    urge_strength: int | None
+    body: str
+    story: str
+    action: str
+    patterns: Iterable[Pattern]
+    feelings: Iterable[Feeling]
+    alarm_check: str
+    next_time_capacity: Capacity | None
+    next_time_note: str
+    follows_up: Entry | None
+    tried: str
+    follow_up_note: str
+
+
+def _validate(entry: Entry) -> None:
+    # The owner is set by the service, not chosen; constraints mirror validators already run.
+    entry.full_clean(exclude=["owner"], validate_unique=False, validate_constraints=False)
+
+
+@transaction.atomic
+def entry_create(*, owner: User, **fields: Unpack[EntryFields]) -> Entry:
+    """Log a moment for `owner`. Raises ValidationError and writes nothing if anything is off.
+
+    A follow-up is only linked when it was answered, so a skipped question leaves no trace.
+    """
+    patterns = list(fields.pop("patterns", ()))
+    feelings = list(fields.pop("feelings", ()))
+    if not (fields.get("tried") or fields.get("follow_up_note")):
+        fields.pop("follows_up", None)
+    now = timezone.now()
+    entry = Entry(owner=owner, created_at=now, updated_at=now, **fields)
+    if entry.occurred_at is None:
+        entry.occurred_at = now
+    _validate(entry)
+    entry.save(force_insert=True)
+    entry.patterns.set(patterns)
+    entry.feelings.set(feelings)
+    return entry
+
+
+@transaction.atomic
+def entry_update(*, entry: Entry, **fields: Unpack[EntryFields]) -> Entry:
+    """Change what the member changed. Text that could not be read stays stored as it was
+    unless new words replace it."""
+    patterns = fields.pop("patterns", None)
+    feelings = fields.pop("feelings", None)
+    changed = False
+    for name, value in fields.items():
+        if getattr(entry, name) != value:
+            setattr(entry, name, value)
+            changed = True
+    if changed:
+        entry.updated_at = timezone.now()
+        _validate(entry)
+        entry.save()
+    if patterns is not None:
+        entry.patterns.set(list(patterns))
+    if feelings is not None:
+        entry.feelings.set(list(feelings))
+    return entry
+
+
+@transaction.atomic
+def entry_delete(*, entry: Entry) -> None:
+    """Delete one entry for good; entries that followed up on it keep their own words."""
+    entry.delete()
+
+
+@transaction.atomic
+def entries_delete_all(*, owner: User) -> int:
+    """Delete every entry in `owner`'s journal; returns how many there were."""
+    entries = Entry.objects.owned_by(owner)
+    count = entries.count()
+    entries.delete()
+    return count
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    created: int
+    already_there: int
+
+
+def _by_slug[M: (Pattern, Feeling, Capacity)](
+    model: type[M], slugs: set[str], kind: str, errors: list[str]
+) -> dict[str, M]:
+    found = {obj.slug: obj for obj in model._default_manager.filter(slug__in=slugs)}
+    unknown = sorted(slugs - set(found))
+    if unknown:
+        shown = ", ".join(unknown[:5]) + (" and more" if len(unknown) > 5 else "")
+        errors.append(f"The file names {kind} this library does not have: {shown}.")
+    return found
+
+
+def _existing_owners(ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
+    owners: dict[uuid.UUID, int] = {}
+    for start in range(0, len(ids), BATCH_SIZE):
+        owners.update(
+            Entry.objects.filter(pk__in=ids[start : start + BATCH_SIZE]).values_list(
+                "pk", "owner_id"
+            )
+        )
+    return owners
+
+
+@transaction.atomic
+def entries_import(*, owner: User, raw: bytes) -> ImportReport:
+    """Add the entries of a JSON export to `owner`'s journal.
+
+    The whole file is checked before anything is written; any problem raises ImportRejected
+    and nothing changes. Entries already in this journal (same id) are left as they are, so
+    importing the same file twice adds nothing. An id used by someone else's entry is replaced
+    by a new one: imported entries belong to the importer only.
+    """
+    imported = transfer.read_export(raw)
+    errors: list[str] = []
+    patterns = _by_slug(Pattern, {s for e in imported for s in e.patterns}, "moves", errors)
+    feelings = _by_slug(Feeling, {s for e in imported for s in e.feelings}, "feelings", errors)
+    capacities = _by_slug(
+        Capacity,
+        {e.next_time_capacity for e in imported if e.next_time_capacity},
+        "capacities",
+        errors,
+    )
+    if errors:
+        raise ImportRejected(errors)
+
+    owners = _existing_owners([entry.id for entry in imported])
+    new_ids = {
+        entry.id: entry.id if entry.id not in owners else uuid.uuid4()
+        for entry in imported
+        if owners.get(entry.id) != owner.pk
+    }
+    ids = {entry.id: new_ids.get(entry.id, entry.id) for entry in imported}
+    rows = [
+        Entry(
+            id=new_ids[item.id],
+            owner=owner,
+            occurred_at=item.occurred_at,
+            created_at=item.created_at,
+            updated_at=item.updated_at,
+            with_whom=item.with_whom,
+            situation=item.situation,
+            urge_strength=item.urge_strength,
+            body=item.body,
+            story=item.story,
+            action=item.action,
+            alarm_check=item.alarm_check,
+            next_time_capacity=capacities.get(item.next_time_capacity or ""),
+            next_time_note=item.next_time_note,
+            follows_up_id=ids[item.follows_up] if item.follows_up else None,
+            tried=item.tried,
+            follow_up_note=item.follow_up_note,
+        )
+        for item in imported
+        if item.id in new_ids
+    ]
+    Entry.objects.bulk_create(rows, batch_size=BATCH_SIZE)
+    pattern_links = Entry.patterns.through
+    feeling_links = Entry.feelings.through
+    pattern_links.objects.bulk_create(
+        [
+            pattern_links(entry_id=new_ids[item.id], pattern_id=patterns[slug].pk)
+            for item in imported
+            if item.id in new_ids
+            for slug in item.patterns
+        ],
+        batch_size=BATCH_SIZE,
+    )
+    feeling_links.objects.bulk_create(
+        [
+            feeling_links(entry_id=new_ids[item.id], feeling_id=feelings[slug].pk)
+            for item in imported
+            if item.id in new_ids
+            for slug in item.feelings
+        ],
+        batch_size=BATCH_SIZE,
+    )
+    return ImportReport(created=len(rows), already_there=len(imported) - len(rows))
+
+
+@dataclass
+class RotationReport:
+    checked: int = 0
+    rotated: int = 0
+    current: int = 0
+    unreadable: int = 0
+
+
+def _rotate_batch(rows: list[tuple[object, ...]], report: RotationReport) -> None:
+    ring = keyring()
+    for row in rows:
+        pk, tokens = uuid.UUID(str(row[0])), row[1:]
+        report.checked += 1
+        old: dict[str, Ciphertext] = {}
+        new: dict[str, Ciphertext] = {}
+        for name, token in zip(ENCRYPTED_FIELDS, tokens, strict=True):
+            if not isinstance(token, Ciphertext) or not token:
+                continue
+            aad = associated_data(Entry._meta.model_name or "", pk, name)
+            try:
+                if ring.is_current(token):
+                    ring.decrypt(token, aad=aad)
+                    continue
+                new[name] = Ciphertext(ring.reencrypt(token, aad=aad))
+                old[name] = token
+            except DecryptionError as error:
+                report.unreadable += 1
+                logger.warning(
+                    "Could not decrypt %s of entry %s (key id %r): %s",
+                    name,
+                    pk,
+                    error.key_id,
+                    error.reason,
+                )
+        if not new:
+            report.current += 1
+            continue
+        # Only if the row still holds what was read: a member's save in between wins.
+        Entry.objects.filter(pk=pk, **old).update(**new)
+        report.rotated += 1
+
+
+def entries_rotate_key(
+    *, batch_size: int = BATCH_SIZE, progress: Callable[[int], None] | None = None
+) -> RotationReport:
+    """Re-encrypt every entry's text under the current key, one atomic batch at a time.
+
+    Idempotent: text already under the current key is left alone. Text no configured key can
+    read is counted and logged (without the text), never changed.
+    """
+    report = RotationReport()
+    last_pk = None
+    while True:
+        with transaction.atomic():
+            batch = Entry.objects.order_by("pk")
+            if last_pk is not None:
+                batch = batch.filter(pk__gt=last_pk)
+            rows = list(batch.values_list("pk", *ENCRYPTED_FIELDS)[:batch_size])
+            if not rows:
+                return report
+            _rotate_batch(rows, report)
+        last_pk = rows[-1][0]
+        if progress is not None:
+            progress(report.checked)
