@@ -15,6 +15,7 @@ from django.urls import reverse
 
 from intimacy_app.accounts.models import User
 from journal.models import ENCRYPTED_FIELDS, Entry
+from tests.conftest import OtpLogin
 from tests.factories import PatternFactory, UserFactory
 from tests.journal.factories import EntryFactory
 
@@ -126,10 +127,12 @@ def test_ciphertext_moved_to_another_row_does_not_decrypt(
     assert SECRET not in caplog.text
 
 
-def test_journal_entries_are_not_in_the_admin(client: Client, theirs: Entry) -> None:
+def test_journal_entries_are_not_in_the_admin(
+    client: Client, theirs: Entry, otp_login: OtpLogin
+) -> None:
     assert not admin.site.is_registered(Entry)
-    staff = UserFactory(is_staff=True, is_superuser=True)
-    client.force_login(staff)
+    otp_login(client, UserFactory(is_staff=True, is_superuser=True))
+    assert client.get("/admin/").status_code == 200
     assert client.get("/admin/journal/entry/").status_code == 404
     assert SECRET not in client.get("/admin/").text
 
