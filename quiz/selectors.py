@@ -5,13 +5,13 @@ from __future__ import annotations
 import math
 import statistics
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.sessions.backends.base import SessionBase
 from django.core.cache import cache
-from django.db.models import Count, Max, Prefetch
+from django.db.models import Max, Prefetch
 from django.shortcuts import get_object_or_404
 
 from intimacy_app.accounts.models import User
@@ -139,8 +139,6 @@ class Step:
     number: int
     total: int
     questions: list[Question]
-    answered_count: int
-    item_count: int
 
     @property
     def is_first(self) -> bool:
@@ -149,10 +147,6 @@ class Step:
     @property
     def is_last(self) -> bool:
         return self.number == self.total
-
-    @property
-    def percent_done(self) -> int:
-        return round(self.answered_count / self.item_count * 100) if self.item_count else 0
 
 
 def _chunks[T](items: Sequence[T], size: int) -> list[Sequence[T]]:
@@ -166,11 +160,12 @@ def step_count(*, version: InstrumentVersion) -> int:
 def resume_step(*, attempt: Attempt) -> int:
     """The first step with an unanswered item: where a half-finished attempt picks up."""
     items = list(attempt.version.items.values_list("pk", flat=True))
+    chunks = _chunks(items, attempt.version.items_per_step)
     answered = set(attempt.answers.values_list("item_id", flat=True))
-    for number, chunk in enumerate(_chunks(items, attempt.version.items_per_step), start=1):
+    for number, chunk in enumerate(chunks, start=1):
         if not set(chunk) <= answered:
             return number
-    return max(1, math.ceil(len(items) / attempt.version.items_per_step))
+    return max(1, len(chunks))
 
 
 def attempt_step(*, attempt: Attempt, number: int) -> Step | None:
@@ -188,8 +183,6 @@ def attempt_step(*, attempt: Attempt, number: int) -> Step | None:
             Question(item, position, values.get(item.pk))
             for position, item in enumerate(chunks[number - 1], start=first)
         ],
-        answered_count=len(values),
-        item_count=len(items),
     )
 
 
@@ -399,16 +392,6 @@ def change_thresholds(*, version: InstrumentVersion) -> dict[str, float]:
     return thresholds
 
 
-def version_completed_counts(*, versions: Iterable[InstrumentVersion]) -> dict[int, int]:
-    counts = (
-        Attempt.objects.completed()
-        .filter(version__in=list(versions))
-        .values("version")
-        .annotate(total=Count("pk"))
-    )
-    return {row["version"]: row["total"] for row in counts}
-
-
 # --- History -------------------------------------------------------------------------------------
 
 
@@ -441,10 +424,6 @@ class Trend:
     points: list[tuple[Attempt, float]]
     since_last: Change | None
     since_first: Change | None
-
-    @property
-    def latest(self) -> float:
-        return self.points[-1][1]
 
 
 @dataclass
