@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from django.contrib.sessions.backends.db import SessionStore
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError
+from django.db import IntegrityError, connection
+from django.test.utils import CaptureQueriesContext
 
 from intimacy_app.accounts.models import User
 from quiz import services
@@ -295,3 +296,15 @@ def test_answers_off_the_scale_cannot_reach_the_database(small_version: Instrume
     attempt = _visitor_attempt(small_version)
     with pytest.raises(IntegrityError):
         Answer.objects.create(attempt=attempt, item=_items(small_version)[0], value=6)
+
+
+def test_completing_locks_the_attempt_row_so_simultaneous_submits_wait_their_turn(
+    small_version: InstrumentVersion, answer_all: AnswerAll
+) -> None:
+    if not connection.features.has_select_for_update:
+        pytest.skip("This database has no row locks; it serialises every write instead.")
+    attempt = answer_all(_visitor_attempt(small_version), complete=False)
+    with CaptureQueriesContext(connection) as queries:
+        services.attempt_complete(attempt=attempt)
+    reads = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT")]
+    assert reads[0].startswith('SELECT "quiz_attempt"') and reads[0].endswith("FOR UPDATE")
