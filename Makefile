@@ -28,6 +28,7 @@ install: $(BIN)/.installed ## Create the virtual environment from the lock file
 run: install ## Migrate, load the content and serve the app on http://127.0.0.1:8000 (SQLite)
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py load_content
+	$(BIN)/python manage.py load_quiz
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: install ## Lint, then the whole test suite (SQLite, or PostgreSQL with DATABASE_URL)
@@ -48,6 +49,7 @@ typecheck: install ## mypy with django-stubs
 
 content: install ## Load (or refresh) the shipped content library; safe to repeat
 	$(BIN)/python manage.py load_content
+	$(BIN)/python manage.py load_quiz
 
 superuser: install ## Create an admin account
 	$(BIN)/python manage.py createsuperuser

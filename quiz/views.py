@@ -1,10 +1,167 @@
-"""Quiz pages (built out in the quiz issue)."""
+"""The quiz pages: start or resume, one step at a time, results, and a member's history.
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+Each step is a plain form that posts and redirects; with htmx the same form swaps just the
+step region and the server pushes the new step's address, so the URL always stays real.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import cast
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import HttpResponseClientRedirect, push_url
+from django_htmx.middleware import HtmxDetails
+
+from intimacy_app.accounts.models import User
+from quiz import charts, selectors, services
+from quiz.forms import StartForm, StepForm
+from quiz.models import Attempt
+
+STEP_TEMPLATE = "quiz/step.html"
+
+
+class HtmxHttpRequest(HttpRequest):
+    """A request after django-htmx's middleware has added `htmx`."""
+
+    htmx: HtmxDetails
+
+
+def _owned(request: HtmxHttpRequest, attempt_id: uuid.UUID) -> Attempt:
+    return selectors.attempt_owned(
+        attempt_id=attempt_id, user=request.user, session=request.session
+    )
+
+
+def _go(request: HtmxHttpRequest, url: str) -> HttpResponse:
+    """Send the browser to another page: a redirect, or for htmx a full client-side visit."""
+    if request.htmx:
+        return HttpResponseClientRedirect(url)
+    return redirect(url)
+
+
+def _already_finished(request: HtmxHttpRequest, attempt: Attempt) -> HttpResponse:
+    messages.info(request, "You have already finished this quiz, so here are your results.")
+    return _go(request, reverse("quiz:result", args=[attempt.pk]))
+
+
+def _render_step(
+    request: HtmxHttpRequest, attempt: Attempt, form: StepForm, *, status: int = 200
+) -> HttpResponse:
+    template = f"{STEP_TEMPLATE}#step" if request.htmx else STEP_TEMPLATE
+    context = {"attempt": attempt, "step": form.step, "form": form}
+    return render(request, template, context, status=status)
 
 
 @require_GET
-def start(request: HttpRequest) -> HttpResponse:
-    return render(request, "quiz/start.html")
+def start(request: HtmxHttpRequest) -> HttpResponse:
+    """What the quiz is, the optional focus question, and a way back into an unfinished one."""
+    overview = selectors.quiz_overview(user=request.user, session=request.session)
+    return render(request, "quiz/start.html", {"overview": overview, "form": StartForm()})
+
+
+@require_POST
+def begin(request: HtmxHttpRequest) -> HttpResponse:
+    """Start a new attempt (clearing an unfinished one) and go to its first step."""
+    overview = selectors.quiz_overview(user=request.user, session=request.session)
+    if overview.version is None:
+        raise Http404("The quiz is not open.")
+    form = StartForm(request.POST)
+    if not form.is_valid():
+        return render(request, "quiz/start.html", {"overview": overview, "form": form}, status=400)
+    attempt = services.attempt_start(
+        version=overview.version,
+        user=request.user if request.user.is_authenticated else None,
+        session=request.session,
+        focus=form.cleaned_data["focus"],
+    )
+    return redirect("quiz:step", attempt_id=attempt.pk, number=1)
+
+
+@require_http_methods(["GET", "POST"])
+@never_cache
+@vary_on_headers("HX-Request")
+def step(request: HtmxHttpRequest, attempt_id: uuid.UUID, number: int) -> HttpResponse:
+    """Show one step of statements, or save its answers and move back or on."""
+    attempt = _owned(request, attempt_id)
+    if attempt.is_complete:
+        return _already_finished(request, attempt)
+    current = selectors.attempt_step(attempt=attempt, number=number)
+    if current is None:
+        raise Http404("There is no such step in this quiz.")
+
+    if request.method == "GET":
+        resume = selectors.resume_step(attempt=attempt)
+        if number > resume:  # no skipping past statements still unanswered
+            return redirect("quiz:step", attempt_id=attempt.pk, number=resume)
+        return _render_step(request, attempt, StepForm(step=current, version=attempt.version))
+
+    form = StepForm(request.POST, step=current, version=attempt.version)
+    if not form.is_valid():
+        return _render_step(request, attempt, form, status=400)
+    going_back = form.chosen_direction == StepForm.BACK
+    try:
+        services.attempt_answer_step(attempt=attempt, answers=form.answers())
+        if current.is_last and not going_back:
+            services.attempt_complete(attempt=attempt)
+            return _go(request, reverse("quiz:result", args=[attempt.pk]))
+    except services.AttemptAlreadyCompleted:
+        return _already_finished(request, attempt)
+    except ValidationError as error:  # statements on earlier steps are still unanswered
+        messages.warning(request, error.messages[0])
+        resume = selectors.resume_step(attempt=attempt)
+        return _go(request, reverse("quiz:step", args=[attempt.pk, resume]))
+    target = max(1, number - 1) if going_back else number + 1
+    return _show_saved_step(request, attempt, target)
+
+
+def _show_saved_step(request: HtmxHttpRequest, attempt: Attempt, number: int) -> HttpResponse:
+    """After a save, go to step `number`: a redirect, or for htmx the step and its address."""
+    number = min(number, selectors.resume_step(attempt=attempt))
+    url = reverse("quiz:step", args=[attempt.pk, number])
+    following = selectors.attempt_step(attempt=attempt, number=number)
+    if not request.htmx or following is None:
+        return redirect(url)
+    form = StepForm(step=following, version=attempt.version)
+    return push_url(_render_step(request, attempt, form), url)
+
+
+@require_GET
+@never_cache
+def result(request: HtmxHttpRequest, attempt_id: uuid.UUID) -> HttpResponse:
+    """A finished attempt's stored scores, ranked, with where to start."""
+    attempt = _owned(request, attempt_id)
+    if not attempt.is_complete:
+        return redirect(
+            "quiz:step", attempt_id=attempt.pk, number=selectors.resume_step(attempt=attempt)
+        )
+    outcome = selectors.attempt_result(attempt=attempt)
+    chart = charts.bar_chart(
+        [(score.pattern_name, score.score, score.band) for score in outcome.scores],
+        some_from=attempt.version.band_some_from,
+        strong_from=attempt.version.band_strong_from,
+    )
+    return render(request, "quiz/result.html", {"result": outcome, "chart": chart})
+
+
+@require_GET
+@login_required
+@never_cache
+def history(request: HtmxHttpRequest) -> HttpResponse:
+    """A member's past attempts and each pattern's trend, with real changes marked."""
+    member = cast(User, request.user)
+    past = selectors.member_history(user=member)
+    sparklines = [charts.sparkline([score for _, score in trend.points]) for trend in past.trends]
+    return render(
+        request,
+        "quiz/history.html",
+        {"history": past, "rows": list(zip(past.trends, sparklines, strict=True))},
+    )

@@ -1,0 +1,92 @@
+"""Forms for starting the quiz and answering one step of it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.forms import BoundField
+
+from quiz.models import Focus, InstrumentVersion, Item
+from quiz.selectors import Question, Step
+
+ITEM_PREFIX = "item-"
+
+
+class StartForm(forms.Form):
+    """The optional focus question asked before the first statement."""
+
+    focus = forms.ChoiceField(
+        label="When you answer, who will you mostly have in mind?",
+        choices=Focus.choices,
+        required=False,
+        widget=forms.RadioSelect,
+        error_messages={"invalid_choice": "Please choose one of the options, or leave it blank."},
+    )
+
+
+class StepForm(forms.Form):
+    """One step's answers: a 1-5 choice per statement, each field named item-<item id>.
+
+    Going forward needs every statement on the step answered; going back saves whatever is
+    answered. Answers for statements that are not on this step are refused outright.
+    """
+
+    NEXT, BACK, FINISH = "next", "back", "finish"
+
+    direction = forms.ChoiceField(
+        choices=[(NEXT, NEXT), (BACK, BACK), (FINISH, FINISH)],
+        required=False,
+        error_messages={"invalid_choice": "Please use the buttons below the statements."},
+    )
+
+    def __init__(
+        self, data: Any = None, *, step: Step, version: InstrumentVersion, **kwargs: Any
+    ) -> None:
+        super().__init__(data, **kwargs)
+        self.step = step
+        going_back = data is not None and data.get("direction") == self.BACK
+        for question in step.questions:
+            self.fields[f"{ITEM_PREFIX}{question.item.pk}"] = forms.TypedChoiceField(
+                label=question.item.text,
+                choices=version.scale_choices,
+                coerce=int,
+                empty_value=None,
+                widget=forms.RadioSelect,
+                required=not going_back,
+                initial=question.value,
+                error_messages={
+                    "required": "Please choose an answer for this statement.",
+                    "invalid_choice": "Please choose one of the five answers.",
+                },
+            )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        stray = [key for key in self.data if key.startswith(ITEM_PREFIX) and key not in self.fields]
+        if stray:
+            raise forms.ValidationError(
+                "Some of those answers were for statements that are not on this page, so "
+                "nothing was saved. Please answer the statements shown here.",
+                code="foreign_item",
+            )
+        return cleaned
+
+    @property
+    def chosen_direction(self) -> str:
+        return self.cleaned_data.get("direction") or self.NEXT
+
+    @property
+    def rows(self) -> list[tuple[Question, BoundField]]:
+        """Each statement with its radio group, in order, for the template."""
+        return [
+            (question, self[f"{ITEM_PREFIX}{question.item.pk}"]) for question in self.step.questions
+        ]
+
+    def answers(self) -> dict[Item, int]:
+        """The answers given, by item; unanswered statements are left out."""
+        return {
+            question.item: value
+            for question in self.step.questions
+            if (value := self.cleaned_data.get(f"{ITEM_PREFIX}{question.item.pk}")) is not None
+        }

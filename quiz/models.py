@@ -1,0 +1,275 @@
+"""The quiz's data: versioned instruments and their items, attempts, answers and stored scores."""
+
+from __future__ import annotations
+
+import uuid
+from typing import ClassVar
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+from intimacy_app.content.models import Pattern
+from quiz.scoring import SCALE_MAX, SCALE_MIN, Band
+
+# The instrument /quiz/ offers. Editors can draft others in the admin without them going live.
+PRIMARY_INSTRUMENT_SLUG = "withdrawal-patterns"
+
+
+class Instrument(models.Model):
+    """A questionnaire; what people answer is always one of its versions."""
+
+    slug = models.SlugField(max_length=60, unique=True)
+    name = models.CharField(max_length=120)
+
+    class Meta:
+        ordering = ("name",)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class InstrumentVersionQuerySet(models.QuerySet["InstrumentVersion"]):
+    def published(self) -> InstrumentVersionQuerySet:
+        return self.filter(status=InstrumentVersion.Status.PUBLISHED)
+
+
+class InstrumentVersion(models.Model):
+    """One fixed wording of an instrument: its items, scale labels and band thresholds.
+
+    Once anyone has answered it, it is frozen so that every stored result keeps meaning what it
+    meant; changes go into a new draft version.
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+        RETIRED = "retired", "Retired"
+
+    # Everything that gives an answer or a score its meaning; none of it may change once frozen.
+    FROZEN_FIELDS: ClassVar[tuple[str, ...]] = (
+        "instrument",
+        "items_per_step",
+        "band_some_from",
+        "band_strong_from",
+        "scale_label_1",
+        "scale_label_2",
+        "scale_label_3",
+        "scale_label_4",
+        "scale_label_5",
+    )
+
+    instrument = models.ForeignKey(Instrument, on_delete=models.PROTECT, related_name="versions")
+    number = models.PositiveIntegerField(editable=False)
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.DRAFT, editable=False
+    )
+    items_per_step = models.PositiveSmallIntegerField(
+        default=4,
+        validators=[MinValueValidator(1), MaxValueValidator(10)],
+        help_text="How many statements each page of the quiz shows.",
+    )
+    band_some_from = models.PositiveSmallIntegerField(
+        "“some” from",
+        default=40,
+        validators=[MinValueValidator(1), MaxValueValidator(99)],
+        help_text="A pattern scoring at least this (out of 100) shows up “some”.",
+    )
+    band_strong_from = models.PositiveSmallIntegerField(
+        "“strong” from",
+        default=70,
+        validators=[MinValueValidator(2), MaxValueValidator(100)],
+        help_text="A pattern scoring at least this (out of 100) shows up “strongly”.",
+    )
+    scale_label_1 = models.CharField("label for 1", max_length=40, default="Not like me")
+    scale_label_2 = models.CharField("label for 2", max_length=40, default="A little like me")
+    scale_label_3 = models.CharField("label for 3", max_length=40, default="Somewhat like me")
+    scale_label_4 = models.CharField("label for 4", max_length=40, default="Mostly like me")
+    scale_label_5 = models.CharField("label for 5", max_length=40, default="Very much like me")
+    created_at = models.DateTimeField(auto_now_add=True)
+    published_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = InstrumentVersionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ("instrument", "-number")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["instrument", "number"], name="quiz_version_number_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["instrument"],
+                condition=Q(status="published"),
+                name="quiz_one_published_version_per_instrument",
+                violation_error_message="An instrument has at most one published version.",
+            ),
+            models.CheckConstraint(
+                condition=Q(band_some_from__gt=0)
+                & Q(band_some_from__lt=models.F("band_strong_from"))
+                & Q(band_strong_from__lte=100),
+                name="quiz_version_bands_in_order",
+                violation_error_message="“Some” must start below “strong”, both within 1-100.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.instrument.name}, version {self.number} ({self.get_status_display()})"
+
+    @property
+    def scale_labels(self) -> list[str]:
+        return [getattr(self, f"scale_label_{point}") for point in range(SCALE_MIN, SCALE_MAX + 1)]
+
+    @property
+    def scale_choices(self) -> list[tuple[int, str]]:
+        return list(zip(range(SCALE_MIN, SCALE_MAX + 1), self.scale_labels, strict=True))
+
+    def is_frozen(self) -> bool:
+        """Whether anyone has answered this version: then nothing that gives meaning may change."""
+        return Answer.objects.filter(attempt__version=self).exists()
+
+
+BAND_LABELS = {
+    Band.LOW: "In the background",
+    Band.SOME: "Shows up at times",
+    Band.STRONG: "Shows up strongly",
+}
+
+
+class Item(models.Model):
+    """A first-person statement rated 1-5, measuring one pattern, perhaps reverse-keyed."""
+
+    version = models.ForeignKey(InstrumentVersion, on_delete=models.CASCADE, related_name="items")
+    pattern = models.ForeignKey(Pattern, on_delete=models.PROTECT, related_name="quiz_items")
+    text = models.CharField("statement", max_length=300)
+    reverse_keyed = models.BooleanField(
+        default=False,
+        help_text="Tick when agreeing means the pattern is weaker (it is scored as 6 minus the "
+        "answer).",
+    )
+    order = models.PositiveIntegerField(default=0, help_text="Lower numbers come first.")
+
+    class Meta:
+        ordering = ("order", "pk")
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class Focus(models.TextChoices):
+    """Who a person had in mind while answering; it changes the wording of their results."""
+
+    PARTNER = "partner", "A partner, or someone I'm dating"
+    FRIENDS = "friends", "Friends"
+    FAMILY = "family", "Family"
+    GENERAL = "general", "Closeness in general"
+
+
+FOCUS_PHRASES = {
+    Focus.PARTNER: "with a partner",
+    Focus.FRIENDS: "with friends",
+    Focus.FAMILY: "with family",
+    Focus.GENERAL: "as people get close",
+}
+
+
+class AttemptQuerySet(models.QuerySet["Attempt"]):
+    def completed(self) -> AttemptQuerySet:
+        return self.filter(completed_at__isnull=False)
+
+    def unfinished(self) -> AttemptQuerySet:
+        return self.filter(completed_at__isnull=True)
+
+
+class Attempt(models.Model):
+    """One sitting of one instrument version, by a member or by a visitor's browser session.
+
+    The id is a random UUID: it appears in the results address, which must not be guessable.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    version = models.ForeignKey(
+        InstrumentVersion, on_delete=models.PROTECT, related_name="attempts"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="quiz_attempts",
+    )
+    focus = models.CharField(max_length=10, choices=Focus.choices, blank=True)
+    started_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = AttemptQuerySet.as_manager()
+
+    class Meta:
+        ordering = ("-started_at",)
+        indexes = [models.Index(fields=["user", "completed_at"], name="quiz_attempt_user_done")]
+
+    def __str__(self) -> str:
+        return f"Attempt {self.pk}"
+
+    @property
+    def is_complete(self) -> bool:
+        return self.completed_at is not None
+
+    @property
+    def focus_phrase(self) -> str:
+        return FOCUS_PHRASES[Focus(self.focus or Focus.GENERAL)]
+
+
+class Answer(models.Model):
+    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="answers")
+    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="answers")
+    value = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(SCALE_MIN), MaxValueValidator(SCALE_MAX)]
+    )
+    answered_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["attempt", "item"], name="quiz_one_answer_per_item"),
+            models.CheckConstraint(
+                condition=Q(value__gte=SCALE_MIN, value__lte=SCALE_MAX),
+                name="quiz_answer_on_the_scale",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item_id}: {self.value}"
+
+
+class PatternScore(models.Model):
+    """A pattern's score in a completed attempt, stored so later edits never change it.
+
+    The pattern's slug and name are copied in: renaming or removing a pattern in the library
+    leaves past results reading exactly as they did.
+    """
+
+    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="scores")
+    pattern = models.ForeignKey(
+        Pattern, null=True, blank=True, on_delete=models.SET_NULL, related_name="quiz_scores"
+    )
+    pattern_slug = models.SlugField(max_length=60)
+    pattern_name = models.CharField(max_length=80)
+    rank = models.PositiveSmallIntegerField(help_text="1 is the strongest pattern.")
+    mean = models.FloatField(help_text="Mean keyed answer, 1-5.")
+    score = models.FloatField(help_text="0-100.")
+    band = models.CharField(
+        max_length=10, choices=[(band.value, label) for band, label in BAND_LABELS.items()]
+    )
+    item_count = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ("attempt", "rank")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["attempt", "pattern_slug"], name="quiz_one_score_per_pattern"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pattern_name}: {self.score:.0f}"

@@ -1,0 +1,491 @@
+"""Reads for the quiz: the live version, whose attempt is whose, steps, results, history, stats."""
+
+from __future__ import annotations
+
+import math
+import statistics
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.sessions.backends.base import SessionBase
+from django.core.cache import cache
+from django.db.models import Max, Prefetch
+from django.shortcuts import get_object_or_404
+
+from intimacy_app.accounts.models import User
+from intimacy_app.content.models import Capacity, Pattern, Prompt
+from quiz import scoring
+from quiz.models import (
+    PRIMARY_INSTRUMENT_SLUG,
+    Answer,
+    Attempt,
+    AttemptQuerySet,
+    Instrument,
+    InstrumentVersion,
+    Item,
+    PatternScore,
+)
+
+# A visitor's attempts are known by the ids kept in their session under this key.
+SESSION_KEY = "quiz_attempts"
+# Item statistics and measured reliability need this many completed attempts to mean anything.
+MIN_ATTEMPTS_FOR_STATISTICS = 20
+# Until then, change thresholds assume a modest reliability and a typical spread on 0-100.
+FALLBACK_ALPHA = 0.70
+FALLBACK_SD = 20.0
+PROMPTS_PER_PATTERN = 2
+# A calm reading pace, used for the time estimate on the start page.
+SECONDS_PER_ITEM = 12
+THRESHOLD_CACHE_SECONDS = 60 * 60
+
+
+# --- The live quiz and who owns which attempt ----------------------------------------------------
+
+
+def current_version() -> InstrumentVersion | None:
+    """The published version of the quiz /quiz/ offers, or None while there is none."""
+    return (
+        InstrumentVersion.objects.published()
+        .select_related("instrument")
+        .filter(instrument__slug=PRIMARY_INSTRUMENT_SLUG)
+        .first()
+    )
+
+
+def next_version_number(*, instrument: Instrument) -> int:
+    latest = instrument.versions.aggregate(latest=Max("number"))["latest"]
+    return (latest or 0) + 1
+
+
+def session_attempt_ids(session: SessionBase) -> list[str]:
+    """The attempt ids this browser session holds, ignoring anything that is not a UUID."""
+    ids = session.get(SESSION_KEY, [])
+    if not isinstance(ids, list):
+        return []
+    valid = []
+    for value in ids:
+        try:
+            valid.append(str(uuid.UUID(str(value))))
+        except ValueError:
+            continue
+    return valid
+
+
+def _owned_attempts(*, user: User | AnonymousUser, session: SessionBase) -> AttemptQuerySet:
+    if user.is_authenticated:
+        return Attempt.objects.filter(user=user)
+    return Attempt.objects.filter(user__isnull=True, pk__in=session_attempt_ids(session))
+
+
+def attempt_owned(
+    *, attempt_id: uuid.UUID, user: User | AnonymousUser, session: SessionBase
+) -> Attempt:
+    """The attempt if it belongs to this member or this visitor's session; 404 for anyone else."""
+    attempts = _owned_attempts(user=user, session=session)
+    return get_object_or_404(attempts.select_related("version__instrument"), pk=attempt_id)
+
+
+def unfinished_attempt(*, user: User | AnonymousUser, session: SessionBase) -> Attempt | None:
+    """The owner's most recently touched unfinished attempt, to resume."""
+    attempts = _owned_attempts(user=user, session=session)
+    return attempts.unfinished().select_related("version").order_by("-updated_at").first()
+
+
+@dataclass(frozen=True)
+class Overview:
+    """What the start page needs: the live version, and anything the person can pick up."""
+
+    version: InstrumentVersion | None
+    item_count: int
+    minutes: int
+    unfinished: Attempt | None
+    unfinished_step: int
+    unfinished_total: int
+    latest_completed: Attempt | None
+
+
+def quiz_overview(*, user: User | AnonymousUser, session: SessionBase) -> Overview:
+    version = current_version()
+    item_count = version.items.count() if version else 0
+    unfinished = unfinished_attempt(user=user, session=session)
+    owned = _owned_attempts(user=user, session=session)
+    return Overview(
+        version=version,
+        item_count=item_count,
+        minutes=max(1, math.ceil(item_count * SECONDS_PER_ITEM / 60)),
+        unfinished=unfinished,
+        unfinished_step=resume_step(attempt=unfinished) if unfinished else 0,
+        unfinished_total=step_count(version=unfinished.version) if unfinished else 0,
+        latest_completed=owned.completed().order_by("-completed_at").first(),
+    )
+
+
+# --- Taking it: steps ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Question:
+    item: Item
+    position: int
+    value: int | None
+
+
+@dataclass(frozen=True)
+class Step:
+    """One page of the quiz: a few items, with the answers already given to them."""
+
+    number: int
+    total: int
+    questions: list[Question]
+
+    @property
+    def is_first(self) -> bool:
+        return self.number == 1
+
+    @property
+    def is_last(self) -> bool:
+        return self.number == self.total
+
+
+def _chunks[T](items: Sequence[T], size: int) -> list[Sequence[T]]:
+    return [items[start : start + size] for start in range(0, len(items), size)]
+
+
+def step_count(*, version: InstrumentVersion) -> int:
+    return math.ceil(version.items.count() / version.items_per_step)
+
+
+def resume_step(*, attempt: Attempt) -> int:
+    """The first step with an unanswered item: where a half-finished attempt picks up."""
+    items = list(attempt.version.items.values_list("pk", flat=True))
+    chunks = _chunks(items, attempt.version.items_per_step)
+    answered = set(attempt.answers.values_list("item_id", flat=True))
+    for number, chunk in enumerate(chunks, start=1):
+        if not set(chunk) <= answered:
+            return number
+    return max(1, len(chunks))
+
+
+def attempt_step(*, attempt: Attempt, number: int) -> Step | None:
+    """Step `number` of the attempt (1-based), or None when there is no such step."""
+    items = list(attempt.version.items.all())
+    chunks = _chunks(items, attempt.version.items_per_step)
+    if not 1 <= number <= len(chunks):
+        return None
+    values = dict(attempt.answers.values_list("item_id", "value"))
+    first = (number - 1) * attempt.version.items_per_step + 1
+    return Step(
+        number=number,
+        total=len(chunks),
+        questions=[
+            Question(item, position, values.get(item.pk))
+            for position, item in enumerate(chunks[number - 1], start=first)
+        ],
+    )
+
+
+# --- Results -------------------------------------------------------------------------------------
+
+
+@dataclass
+class Highlight:
+    """One of the strongest patterns, with where to go next."""
+
+    score: PatternScore
+    pattern: Pattern | None
+    capacities: list[Capacity] = field(default_factory=list)
+    prompts: list[Prompt] = field(default_factory=list)
+
+
+@dataclass
+class Result:
+    attempt: Attempt
+    scores: list[PatternScore]
+    highlights: list[Highlight]
+
+
+def _strongest(scores: Sequence[PatternScore]) -> list[PatternScore]:
+    """The two strongest, and a third when it shows up more than a little."""
+    top = list(scores[:2])
+    if len(scores) > 2 and scores[2].band != scoring.Band.LOW:
+        top.append(scores[2])
+    return top
+
+
+def attempt_result(*, attempt: Attempt) -> Result:
+    """A completed attempt's stored scores, strongest first, with the top ones' next steps."""
+    scores = list(attempt.scores.order_by("rank"))
+    strongest = _strongest(scores)
+    patterns = Pattern.objects.published().prefetch_related(
+        Prefetch("capacities", queryset=Capacity.objects.published()),
+        Prefetch("prompts", queryset=Prompt.objects.published()),
+    )
+    by_id = patterns.in_bulk([score.pattern_id for score in strongest if score.pattern_id])
+    highlights = []
+    for score in strongest:
+        pattern = by_id.get(score.pattern_id) if score.pattern_id else None
+        highlights.append(
+            Highlight(
+                score=score,
+                pattern=pattern,
+                capacities=list(pattern.capacities.all()) if pattern else [],
+                prompts=list(pattern.prompts.all())[:PROMPTS_PER_PATTERN] if pattern else [],
+            )
+        )
+    return Result(attempt=attempt, scores=scores, highlights=highlights)
+
+
+def latest_result(*, user: User) -> Attempt | None:
+    """The member's most recent completed attempt, its stored scores prefetched in rank order."""
+    return (
+        Attempt.objects.completed()
+        .filter(user=user)
+        .prefetch_related(Prefetch("scores", queryset=PatternScore.objects.order_by("rank")))
+        .order_by("-completed_at")
+        .first()
+    )
+
+
+def strongest_patterns(*, user: User, limit: int = 3) -> list[Pattern]:
+    """The published patterns that scored highest in the member's latest completed attempt.
+
+    Strongest first, whatever their band; empty when the member has not finished the quiz.
+    Patterns since removed or unpublished from the library are skipped.
+    """
+    attempt = latest_result(user=user)
+    if attempt is None:
+        return []
+    ranked = [score.pattern_id for score in attempt.scores.all() if score.pattern_id]
+    published = Pattern.objects.published().in_bulk(ranked)
+    return [published[pk] for pk in ranked if pk in published][:limit]
+
+
+# --- Statistics and reliable change ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ItemStatistics:
+    item: Item
+    count: int
+    mean: float | None
+    sd: float | None
+    distribution: list[int]
+    item_rest_correlation: float | None
+
+
+@dataclass(frozen=True)
+class PatternStatistics:
+    slug: str
+    name: str
+    item_count: int
+    mean_score: float | None
+    sd_score: float | None
+    alpha: float | None
+    change_threshold: float
+
+
+@dataclass(frozen=True)
+class VersionStatistics:
+    completed: int
+    patterns: list[PatternStatistics]
+    items: list[ItemStatistics]
+
+    @property
+    def enough(self) -> bool:
+        return self.completed >= MIN_ATTEMPTS_FOR_STATISTICS
+
+    @property
+    def more_needed(self) -> int:
+        return max(0, MIN_ATTEMPTS_FOR_STATISTICS - self.completed)
+
+
+def _threshold(*, sd: float | None, alpha: float | None) -> float:
+    if sd is None or alpha is None:
+        return scoring.reliable_change_threshold(sd=FALLBACK_SD, alpha=FALLBACK_ALPHA)
+    return scoring.reliable_change_threshold(sd=sd, alpha=alpha)
+
+
+def _sd(values: Sequence[float]) -> float | None:
+    return statistics.stdev(values) if len(values) >= 2 else None
+
+
+def version_statistics(*, version: InstrumentVersion) -> VersionStatistics:
+    """Totals across everyone's completed attempts of a version; never one person's answers.
+
+    Below MIN_ATTEMPTS_FOR_STATISTICS only the count is filled in, and change thresholds use
+    the fallback reliability.
+    """
+    items = list(version.items.select_related("pattern"))
+    completed = version.attempts.completed().count()
+    by_pattern: dict[str, list[Item]] = {}
+    for item in items:
+        by_pattern.setdefault(item.pattern.slug, []).append(item)
+
+    if completed < MIN_ATTEMPTS_FOR_STATISTICS:
+        fallback = _threshold(sd=None, alpha=None)
+        patterns = [
+            PatternStatistics(slug, group[0].pattern.name, len(group), None, None, None, fallback)
+            for slug, group in by_pattern.items()
+        ]
+        return VersionStatistics(completed=completed, patterns=patterns, items=[])
+
+    rows: dict[uuid.UUID, dict[int, int]] = {}
+    answers = Answer.objects.filter(attempt__version=version, attempt__completed_at__isnull=False)
+    for attempt_id, item_id, value in answers.values_list("attempt_id", "item_id", "value"):
+        rows.setdefault(attempt_id, {})[item_id] = value
+    complete_rows = [row for row in rows.values() if all(item.pk in row for item in items)]
+
+    item_stats: dict[int, ItemStatistics] = {}
+    pattern_stats = []
+    for slug, group in by_pattern.items():
+        keyed = [
+            [scoring.keyed_value(row[item.pk], reverse=item.reverse_keyed) for item in group]
+            for row in complete_rows
+        ]
+        correlations = scoring.item_rest_correlations(keyed)
+        for index, item in enumerate(group):
+            raw = [row[item.pk] for row in complete_rows]
+            item_stats[item.pk] = ItemStatistics(
+                item=item,
+                count=len(raw),
+                mean=statistics.fmean(raw) if raw else None,
+                sd=_sd(raw),
+                distribution=[
+                    raw.count(point) for point in range(scoring.SCALE_MIN, scoring.SCALE_MAX + 1)
+                ],
+                item_rest_correlation=correlations[index] if correlations else None,
+            )
+        scores = [scoring.scale_to_100(statistics.fmean(values)) for values in keyed]
+        alpha = scoring.cronbach_alpha(keyed)
+        sd = _sd(scores)
+        pattern_stats.append(
+            PatternStatistics(
+                slug=slug,
+                name=group[0].pattern.name,
+                item_count=len(group),
+                mean_score=statistics.fmean(scores) if scores else None,
+                sd_score=sd,
+                alpha=alpha,
+                change_threshold=_threshold(sd=sd, alpha=alpha),
+            )
+        )
+    return VersionStatistics(
+        completed=completed,
+        patterns=pattern_stats,
+        items=[item_stats[item.pk] for item in items],
+    )
+
+
+def change_thresholds(*, version: InstrumentVersion) -> dict[str, float]:
+    """Per pattern slug, the smallest score change that is larger than measurement error.
+
+    Cached for an hour: computing it reads every completed answer of the version.
+    """
+    key = f"quiz:change-thresholds:{version.pk}"
+    thresholds = cache.get(key)
+    if thresholds is None:
+        stats = version_statistics(version=version)
+        thresholds = {pattern.slug: pattern.change_threshold for pattern in stats.patterns}
+        cache.set(key, thresholds, THRESHOLD_CACHE_SECONDS)
+    return thresholds
+
+
+# --- History -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Change:
+    amount: float
+    threshold: float
+
+    @property
+    def is_real(self) -> bool:
+        return abs(self.amount) > self.threshold
+
+    @property
+    def signed(self) -> str:
+        """The change in whole points with its sign (a true minus sign), or "0"."""
+        points = round(self.amount)
+        return f"{points:+d}".replace("-", "\N{MINUS SIGN}") if points else "0"
+
+    @property
+    def eased(self) -> bool:
+        return self.amount < 0
+
+
+@dataclass
+class Trend:
+    """One pattern across a member's completed attempts, oldest first."""
+
+    slug: str
+    name: str
+    points: list[tuple[Attempt, float]]
+    since_last: Change | None
+    since_first: Change | None
+
+
+@dataclass
+class History:
+    attempts: list[Attempt]
+    trends: list[Trend]
+    typical_threshold: float
+
+
+def _change(
+    before: tuple[Attempt, float],
+    after: tuple[Attempt, float],
+    *,
+    thresholds: dict[int, dict[str, float]],
+    slug: str,
+) -> Change:
+    # The earlier attempt's version sets the yardstick: the baseline's measurement error.
+    version_thresholds = thresholds[before[0].version_id]
+    threshold = version_thresholds.get(slug, _threshold(sd=None, alpha=None))
+    return Change(amount=after[1] - before[1], threshold=threshold)
+
+
+def member_history(*, user: User) -> History:
+    """A member's completed attempts (newest first) and each pattern's trend across them.
+
+    Trends are ordered like the latest result, strongest first.
+    """
+    attempts = list(
+        Attempt.objects.completed()
+        .filter(user=user)
+        .select_related("version__instrument")
+        .prefetch_related(Prefetch("scores", queryset=PatternScore.objects.order_by("rank")))
+        .order_by("completed_at")
+    )
+    versions = {attempt.version_id: attempt.version for attempt in attempts}
+    thresholds = {pk: change_thresholds(version=version) for pk, version in versions.items()}
+
+    series: dict[str, list[tuple[Attempt, float]]] = {}
+    names: dict[str, str] = {}
+    for attempt in attempts:
+        for score in attempt.scores.all():
+            series.setdefault(score.pattern_slug, []).append((attempt, score.score))
+            names[score.pattern_slug] = score.pattern_name
+    order = [score.pattern_slug for score in attempts[-1].scores.all()] if attempts else []
+    order += [slug for slug in series if slug not in order]
+
+    trends = []
+    for slug in order:
+        points = series[slug]
+        trends.append(
+            Trend(
+                slug=slug,
+                name=names[slug],
+                points=points,
+                since_last=_change(points[-2], points[-1], thresholds=thresholds, slug=slug)
+                if len(points) >= 2
+                else None,
+                since_first=_change(points[0], points[-1], thresholds=thresholds, slug=slug)
+                if len(points) >= 3
+                else None,
+            )
+        )
+    latest = thresholds[attempts[-1].version_id] if attempts else {}
+    typical = statistics.median(latest.values()) if latest else _threshold(sd=None, alpha=None)
+    return History(attempts=attempts[::-1], trends=trends, typical_threshold=typical)

@@ -1,0 +1,227 @@
+"""Scoring, by hand: reverse keys, means, the 0-100 scale, bands, reliability, reliable change."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from quiz.scoring import (
+    Band,
+    Bands,
+    ItemKey,
+    band_for,
+    cronbach_alpha,
+    is_reliable_change,
+    item_rest_correlations,
+    keyed_value,
+    reliable_change_threshold,
+    scale_to_100,
+    score_answers,
+)
+
+BANDS = Bands(some_from=40, strong_from=70)
+# Two patterns, three items each; "quiet" has its middle item reverse-keyed.
+KEYS = [
+    ItemKey(1, "leaving"),
+    ItemKey(2, "quiet"),
+    ItemKey(3, "leaving", reverse=True),
+    ItemKey(4, "quiet", reverse=True),
+    ItemKey(5, "leaving"),
+    ItemKey(6, "quiet"),
+]
+
+
+def _by_pattern(answers: dict[int, int], keys: list[ItemKey] = KEYS, bands: Bands = BANDS):
+    return {result.pattern: result for result in score_answers(answers, keys=keys, bands=bands)}
+
+
+@pytest.mark.parametrize(("value", "expected"), [(1, 5), (2, 4), (3, 3), (4, 2), (5, 1)])
+def test_a_reverse_keyed_answer_counts_as_six_minus_the_value(value: int, expected: int) -> None:
+    assert keyed_value(value, reverse=True) == expected
+    assert keyed_value(value, reverse=False) == value
+
+
+@pytest.mark.parametrize("value", [0, 6, -1, 2.5, "3", True, None])
+def test_a_value_off_the_one_to_five_scale_is_refused(value: object) -> None:
+    with pytest.raises(ValueError):
+        keyed_value(value, reverse=False)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("mean", "score"), [(1, 0), (2, 25), (3, 50), (4, 75), (5, 100)])
+def test_a_mean_is_scaled_so_one_is_zero_and_five_is_a_hundred(mean: float, score: float) -> None:
+    assert scale_to_100(mean) == score
+
+
+def test_answering_five_to_everything_scores_plain_items_high_and_reverse_items_low() -> None:
+    results = _by_pattern(dict.fromkeys(range(1, 7), 5))
+    # leaving: 5, 6-5=1, 5 -> mean 11/3; quiet: 5, 1, 5 -> the same.
+    assert results["leaving"].mean == pytest.approx(11 / 3)
+    assert results["leaving"].score == pytest.approx(66.667, abs=1e-3)
+    assert results["leaving"].band is Band.SOME
+    assert results["quiet"].score == pytest.approx(66.667, abs=1e-3)
+
+
+def test_every_item_at_the_top_of_its_key_scores_a_hundred_and_strong() -> None:
+    answers = {1: 5, 2: 5, 3: 1, 4: 1, 5: 5, 6: 5}
+    for result in _by_pattern(answers).values():
+        assert (result.mean, result.score, result.band) == (5, 100, Band.STRONG)
+
+
+def test_every_item_at_the_bottom_of_its_key_scores_zero_and_low() -> None:
+    answers = {1: 1, 2: 1, 3: 5, 4: 5, 5: 1, 6: 1}
+    for result in _by_pattern(answers).values():
+        assert (result.mean, result.score, result.band) == (1, 0, Band.LOW)
+
+
+def test_a_pattern_whose_items_are_all_reverse_keyed_scores_the_mirror_of_its_answers() -> None:
+    keys = [ItemKey(1, "helper", reverse=True), ItemKey(2, "helper", reverse=True)]
+    keys.append(ItemKey(3, "helper", reverse=True))
+    # 1, 2, 1 -> keyed 5, 4, 5 -> mean 14/3 -> (14/3 - 1) / 4 * 100 = 91.67
+    (result,) = score_answers({1: 1, 2: 2, 3: 1}, keys=keys, bands=BANDS)
+    assert result.mean == pytest.approx(14 / 3)
+    assert result.score == pytest.approx(91.667, abs=1e-3)
+    assert result.band is Band.STRONG
+    assert result.item_count == 3
+
+
+def test_a_hand_worked_mixed_set_is_scored_and_ranked_strongest_first() -> None:
+    # leaving: 4, 6-2=4, 3 -> 11/3 -> 66.67 (some); quiet: 2, 6-5=1, 1 -> 4/3 -> 8.33 (low)
+    results = score_answers({1: 4, 2: 2, 3: 2, 4: 5, 5: 3, 6: 1}, keys=KEYS, bands=BANDS)
+    assert [r.pattern for r in results] == ["leaving", "quiet"]
+    assert results[0].score == pytest.approx(66.667, abs=1e-3)
+    assert results[0].band is Band.SOME
+    assert results[1].score == pytest.approx(8.333, abs=1e-3)
+    assert results[1].band is Band.LOW
+
+
+def test_tied_patterns_keep_the_order_in_which_they_first_appear() -> None:
+    results = score_answers(dict.fromkeys(range(1, 7), 3), keys=KEYS, bands=BANDS)
+    assert [r.pattern for r in results] == ["leaving", "quiet"]
+    assert {r.score for r in results} == {50}
+
+
+@pytest.mark.parametrize(
+    ("score", "band"),
+    [
+        (0, Band.LOW),
+        (39.99, Band.LOW),
+        (40, Band.SOME),
+        (69.99, Band.SOME),
+        (70, Band.STRONG),
+        (100, Band.STRONG),
+    ],
+)
+def test_a_band_starts_exactly_at_its_threshold(score: float, band: Band) -> None:
+    assert band_for(score, bands=BANDS) is band
+
+
+@pytest.mark.parametrize(
+    ("answers", "score", "band"),
+    [
+        ({1: 3, 2: 3}, 50, Band.SOME),  # mean 3 is exactly "some" from 50
+        ({1: 3, 2: 2}, 37.5, Band.LOW),  # one step below
+        ({1: 4, 2: 4}, 75, Band.STRONG),  # mean 4 is exactly "strong" from 75
+        ({1: 4, 2: 3}, 62.5, Band.SOME),  # one step below
+    ],
+)
+def test_answers_that_land_on_a_band_edge_take_the_higher_band(
+    answers: dict[int, int], score: float, band: Band
+) -> None:
+    keys = [ItemKey(1, "p"), ItemKey(2, "p")]
+    (result,) = score_answers(answers, keys=keys, bands=Bands(some_from=50, strong_from=75))
+    assert (result.score, result.band) == (score, band)
+
+
+def test_a_missing_answer_is_refused_rather_than_scored_as_zero() -> None:
+    with pytest.raises(ValueError, match="without an answer"):
+        score_answers({1: 3, 2: 3, 3: 3, 4: 3, 5: 3}, keys=KEYS, bands=BANDS)
+
+
+def test_an_answer_to_an_item_of_another_instrument_is_refused() -> None:
+    with pytest.raises(ValueError, match="not in this instrument"):
+        score_answers({**dict.fromkeys(range(1, 7), 3), 99: 3}, keys=KEYS, bands=BANDS)
+
+
+def test_an_answer_off_the_scale_is_refused_while_scoring() -> None:
+    with pytest.raises(ValueError):
+        score_answers({**dict.fromkeys(range(1, 7), 3), 4: 7}, keys=KEYS, bands=BANDS)
+
+
+@pytest.mark.parametrize(("some", "strong"), [(0, 50), (50, 50), (70, 40), (40, 101)])
+def test_band_thresholds_must_sit_in_order_within_the_scale(some: float, strong: float) -> None:
+    with pytest.raises(ValueError):
+        Bands(some_from=some, strong_from=strong)
+
+
+def test_cronbach_alpha_is_one_when_items_move_in_perfect_step() -> None:
+    # item variances 1 and 1, totals 3, 5, 7 with variance 4: 2/1 * (1 - 2/4) = 1
+    assert cronbach_alpha([[1, 2], [2, 3], [3, 4]]) == pytest.approx(1.0)
+
+
+def test_cronbach_alpha_matches_a_hand_worked_example() -> None:
+    # item variances 1 and 1; totals 2, 5, 5 have variance 3: 2 * (1 - 2/3) = 2/3
+    assert cronbach_alpha([[1, 1], [2, 3], [3, 2]]) == pytest.approx(2 / 3)
+
+
+@pytest.mark.parametrize(
+    "rows", [[[1, 2]], [[1], [2], [3]], [[2, 2], [2, 2], [2, 2]], [[1, 3], [3, 1]]]
+)
+def test_cronbach_alpha_is_unknown_without_two_people_two_items_and_some_spread(
+    rows: list[list[int]],
+) -> None:
+    assert cronbach_alpha(rows) is None
+
+
+def test_each_items_correlation_is_with_the_sum_of_the_other_items() -> None:
+    # item 0 [1,2,3] vs rest [3,5,4]: r = 1 / (sqrt 2 * sqrt 2) = 0.5
+    # item 2 [2,3,1] vs rest [2,4,6]: r = -2 / (sqrt 2 * sqrt 8) = -0.5
+    correlations = item_rest_correlations([[1, 1, 2], [2, 2, 3], [3, 3, 1]])
+    assert correlations == pytest.approx([0.5, 0.5, -0.5])
+
+
+def test_an_item_everyone_answered_alike_has_no_correlation() -> None:
+    assert item_rest_correlations([[3, 1, 2], [3, 2, 3], [3, 3, 5]])[0] is None
+    assert item_rest_correlations([[3, 1]]) == [None, None]
+
+
+def test_the_reliable_change_threshold_follows_jacobson_and_truax() -> None:
+    # SEM = 10 * sqrt(1 - 0.75) = 5; SEdiff = sqrt(2) * 5; threshold = 1.96 * SEdiff
+    threshold = reliable_change_threshold(sd=10, alpha=0.75)
+    assert threshold == pytest.approx(1.96 * math.sqrt(2) * 5)
+    assert threshold == pytest.approx(13.859, abs=1e-3)
+
+
+def test_a_change_is_real_only_when_larger_than_the_threshold_either_way() -> None:
+    threshold = reliable_change_threshold(sd=10, alpha=0.75)
+    assert is_reliable_change(50, 64, threshold=threshold)
+    assert is_reliable_change(64, 50, threshold=threshold)
+    assert not is_reliable_change(50, 63, threshold=threshold)
+    assert not is_reliable_change(0, threshold, threshold=threshold)  # equal is not larger
+
+
+def test_reliability_outside_zero_to_one_is_clipped() -> None:
+    assert reliable_change_threshold(sd=10, alpha=1.2) == 0
+    assert reliable_change_threshold(sd=10, alpha=-0.4) == pytest.approx(1.96 * math.sqrt(2) * 10)
+    with pytest.raises(ValueError):
+        reliable_change_threshold(sd=-1, alpha=0.5)
+
+
+def test_the_scoring_module_imports_no_django() -> None:
+    import ast
+    from pathlib import Path
+
+    import quiz.scoring
+
+    tree = ast.parse(Path(quiz.scoring.__file__).read_text())
+    imported = {
+        name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import | ast.ImportFrom)
+        for name in (
+            [alias.name for alias in node.names]
+            if isinstance(node, ast.Import)
+            else [node.module or ""]
+        )
+    }
+    assert not any(name.startswith("django") for name in imported)
