@@ -81,3 +81,10 @@ def stale_auth() -> Callable[[Client], None]:
         session.save()
 
     return age
+
+
+@pytest.fixture
+def admin_client(client: Client, admin_user: User, otp_login: OtpLogin) -> Client:
+    """pytest-django's admin client, signed in the way the admin demands: with a second factor."""
+    otp_login(client, admin_user)
+    return client

@@ -15,6 +15,7 @@ from intimacy_app.accounts.models import User
 from quiz import services
 from quiz.admin import InstrumentVersionForm
 from quiz.models import Attempt, InstrumentVersion, Item
+from tests.conftest import OtpLogin
 from tests.factories import PatternFactory, UserFactory
 from tests.quiz.factories import InstrumentVersionFactory
 
@@ -35,10 +36,10 @@ SCALE = {
 
 
 @pytest.fixture
-def editor_client(client: Client) -> Client:
+def editor_client(client: Client, otp_login: OtpLogin) -> Client:
     editor: User = UserFactory.create(is_staff=True)
     editor.groups.add(Group.objects.get(name="Content editors"))
-    client.force_login(editor)
+    otp_login(client, editor)
     return client
 
 
