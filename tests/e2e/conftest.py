@@ -37,6 +37,7 @@ def _browser_missing() -> bool:
     return not (CHROMIUM.is_file() and os.access(CHROMIUM, os.X_OK))
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     missing = _browser_missing()
     for item in items:

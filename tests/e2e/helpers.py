@@ -34,7 +34,6 @@ COLOR_SCHEMES: tuple[ColorScheme, ...] = ("light", "dark")
 VIEWPORTS: dict[str, dict[str, Any]] = {
     "phone": {
         "viewport": {"width": 390, "height": 844},
-        "device_scale_factor": 2,
         "is_mobile": True,
         "has_touch": True,
     },
@@ -163,7 +162,7 @@ def screenshot(page: Page, name: str) -> Path:
     """Save the whole page to artifacts/screenshots/<name>-<viewport>-<scheme>.png."""
     path = SCREENSHOTS / f"{name}-{viewport_name(page)}-{color_scheme(page)}.png"
     path.parent.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=path, full_page=True, animations="disabled", caret="hide")
+    page.screenshot(path=path, full_page=True, animations="disabled", caret="hide", scale="css")
     return path
 
 
@@ -200,16 +199,22 @@ def expect_focus_visible(page: Page) -> None:
 
 
 def check_keyboard(page: Page) -> None:
-    """Tab through the whole page: every control is reached, each with a visible focus ring."""
+    """Tab round the whole page: every control is reached, each with a visible focus ring.
+
+    Focus may start anywhere (a field with autofocus), so the walk goes on past the end of the
+    page and stops when it comes back to a control it has already visited.
+    """
     reachable = set(page.eval_on_selector_all(_CONTROLS, _DESCRIBE_VISIBLE))
-    reachable.discard("")
     reached: set[str] = set()
-    for _ in range(len(reachable) + 10):
+    for _ in range(2 * len(reachable) + 10):
         page.keyboard.press("Tab")
         if page.evaluate("document.activeElement === document.body"):
+            continue
+        focused = page.locator(":focus")
+        if focused.evaluate(_VISIT):
             break
         expect_focus_visible(page)
-        reached.add(page.locator(":focus").evaluate(f"element => ({_DESCRIBE})(element)"))
+        reached.add(focused.evaluate(_DESCRIBE))
     missed = reachable - reached
     assert not missed, f"not reachable by Tab on {page.url}: {sorted(missed)}"
 
@@ -219,6 +224,12 @@ _DESCRIBE = """element => `${element.tagName.toLowerCase()} "${
     (element.innerText || element.value || element.getAttribute("aria-label") || element.name || "")
         .trim().replace(/\\s+/g, " ")
 }"`"""
+_VISIT = """element => {
+    window.tabVisited ??= new WeakSet();
+    const seen = window.tabVisited.has(element);
+    window.tabVisited.add(element);
+    return seen;
+}"""
 _DESCRIBE_VISIBLE = f"""elements => elements
     .filter(element => element.checkVisibility() && element.getClientRects().length)
     .map({_DESCRIBE})"""
