@@ -6,7 +6,14 @@ import pytest
 from django.template.loader import render_to_string
 from playwright.sync_api import Page, expect
 
-from tests.e2e.helpers import check_html, check_page
+from tests.e2e.helpers import (
+    COLOR_SCHEMES,
+    check_accessibility,
+    check_html,
+    check_page,
+    screenshot,
+    set_color_scheme,
+)
 
 PAGES = {
     "privacy": "/privacy/",
@@ -24,7 +31,15 @@ def test_the_page_passes_every_check(page: Page, name: str) -> None:
     check_page(page, name)
 
 
-def test_the_server_error_page_is_valid_html_and_still_offers_crisis_help() -> None:
+def test_the_server_error_page_is_valid_accessible_and_still_offers_crisis_help(
+    page: Page,
+) -> None:
     html = render_to_string("500.html")
-    assert 'href="tel:988"' in html
+    page.goto("/healthz")  # any page of the site, so the stylesheets load from it
+    page.set_content(html)
+    expect(page.get_by_role("link", name="988")).to_have_attribute("href", "tel:988")
+    for scheme in COLOR_SCHEMES:
+        set_color_scheme(page, scheme)
+        check_accessibility(page)
+        screenshot(page, "server-error")
     check_html(html, url="500.html")
