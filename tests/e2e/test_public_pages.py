@@ -31,6 +31,19 @@ def test_the_page_passes_every_check(page: Page, name: str) -> None:
     check_page(page, name)
 
 
+MEMBER_PAGES = {
+    "password-change": "/accounts/password/",
+    "journal": "/journal/",
+}
+
+
+@pytest.mark.parametrize("name", MEMBER_PAGES)
+def test_the_members_page_passes_every_check(member_page: Page, name: str) -> None:
+    member_page.goto(MEMBER_PAGES[name])
+    expect(member_page.get_by_role("heading", level=1)).to_be_visible()
+    check_page(member_page, name)
+
+
 def test_the_server_error_page_is_valid_accessible_and_still_offers_crisis_help(
     page: Page,
 ) -> None:
