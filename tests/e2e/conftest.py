@@ -101,7 +101,10 @@ def shipped_library(live_server: LiveServer, django_db_serialized_rollback: None
 
 @pytest.fixture
 def color_scheme() -> ColorScheme:
-    """The scheme pages open in; parametrize it (indirect) to walk a journey in dark."""
+    """The scheme pages open in; `@pytest.mark.parametrize("color_scheme", ["dark"])` changes it.
+
+    check_page() runs axe in both schemes whatever this is; it matters for steps in between.
+    """
     return "light"
 
 
@@ -145,11 +148,13 @@ def page(open_page: OpenPage, viewport: str) -> Page:
 
 @pytest.fixture
 def desktop_page(open_page: OpenPage) -> Page:
+    """A visitor's page at desktop size only, for behaviour that does not depend on layout."""
     return open_page("desktop")
 
 
 @pytest.fixture
 def phone_page(open_page: OpenPage) -> Page:
+    """A visitor's page at phone size only, for what only a phone shows."""
     return open_page("phone")
 
 

@@ -8,11 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import pytest
 from playwright.sync_api import Page, Route, expect
-
-# Behaviour of the script, not of a layout: one viewport is enough.
-pytestmark = pytest.mark.parametrize("viewport", ["desktop"])
 
 REGION = """
 <section id="region" aria-label="Try it">
@@ -45,8 +41,9 @@ def _answer(html: str, status: int = 200) -> Callable[[Route], None]:
 
 
 def test_when_a_swap_removes_the_focused_button_focus_moves_to_the_new_heading(
-    page: Page,
+    desktop_page: Page,
 ) -> None:
+    page = desktop_page
     page.route("**/try/next/", _answer("<h2>Step two</h2><p>The next question.</p>"))
     _add_region(page)
     page.get_by_role("button", name="Next step").focus()
@@ -55,8 +52,9 @@ def test_when_a_swap_removes_the_focused_button_focus_moves_to_the_new_heading(
 
 
 def test_a_swap_beside_the_control_in_use_keeps_focus_there_and_announces_the_result(
-    page: Page,
+    desktop_page: Page,
 ) -> None:
+    page = desktop_page
     results = '<p data-announce="3 entries found">Three entries.</p>'
     page.route("**/try/search/*", _answer(results))
     _add_region(page)
@@ -67,7 +65,8 @@ def test_a_swap_beside_the_control_in_use_keeps_focus_there_and_announces_the_re
     expect(page.locator("#htmx-announcer")).to_have_attribute("aria-live", "polite")
 
 
-def test_a_failed_request_is_announced_instead_of_passing_silently(page: Page) -> None:
+def test_a_failed_request_is_announced_instead_of_passing_silently(desktop_page: Page) -> None:
+    page = desktop_page
     page.route("**/try/next/", _answer("Server error", status=500))
     _add_region(page)
     page.get_by_role("button", name="Next step").click()

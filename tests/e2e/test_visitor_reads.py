@@ -37,3 +37,14 @@ def test_a_visitor_goes_from_home_through_a_pattern_and_a_capacity_to_the_crisis
     crisis = page.get_by_role("region", name=re.compile("crisis", re.I))
     expect(crisis.get_by_role("link", name="988")).to_have_attribute("href", "tel:988")
     check_page(page, "safety")
+
+
+def test_on_a_phone_help_and_every_main_link_show_at_the_top_without_a_menu(
+    phone_page: Page,
+) -> None:
+    phone_page.goto("/patterns/")
+    expect(phone_page.get_by_role("link", name="Help now")).to_be_in_viewport()
+    links = phone_page.get_by_role("navigation", name="Main").get_by_role("link")
+    expect(links.first).to_be_visible()
+    for link in links.all():
+        expect(link).to_be_in_viewport()
