@@ -2,8 +2,9 @@
 
 `RequestLogMiddleware` writes one JSON line per request to the `intimacy_app.requests` logger:
 method, route pattern and view name (never the raw path, which can carry ids, tokens or an
-e-mail address, and never the query string), status, duration and a request id that is also
-sent back as `X-Request-ID`. Nothing about the person is logged: no user, no address, no body.
+e-mail address, and never the query string), status, duration, the worker's pid and a request
+id that is also sent back as `X-Request-ID`. Nothing about the person is logged: no user, no
+address, no body.
 
 `DatabaseUnavailableMiddleware` turns a lost or refused database connection into the
 standalone 503 page with `Retry-After`, so a person sees "try again in a moment" rather than an
@@ -16,13 +17,17 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
+import sys
 import time
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 from django.conf import settings
+from django.core.signals import got_request_exception
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.template import loader
@@ -64,6 +69,7 @@ class RequestLogMiddleware:
                     **self._route(request),
                     "status": response.status_code,
                     "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                    "pid": os.getpid(),
                 },
                 separators=(",", ":"),
             )
@@ -81,19 +87,32 @@ class RequestLogMiddleware:
 
 
 class DatabaseUnavailableMiddleware:
-    """Answers 503 with a friendly page when the database cannot be reached."""
+    """Answers 503 with a friendly page when the database cannot be reached.
+
+    A view's database error is caught in `process_exception`. One raised by an inner middleware
+    on the way out (the session being saved after the view ran) has already been turned into a
+    500 by the time it gets here, so the exception is noted on the request when Django signals
+    it, and that 500 is swapped for the 503. Sit this above SessionMiddleware for that reason.
+    """
 
     def __init__(self, get_response: GetResponse) -> None:
         self.get_response = get_response
+        got_request_exception.connect(
+            _note_database_unavailable, dispatch_uid="intimacy_app.database_unavailable"
+        )
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        return self.get_response(request)
+        response = self.get_response(request)
+        if response.status_code == 500 and getattr(request, _UNAVAILABLE_MARK, None):
+            return self._unavailable(request, getattr(request, _UNAVAILABLE_MARK))
+        return response
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        # OperationalError covers refused and dropped connections, an admin shutdown, a
-        # cancelled statement; InterfaceError a connection already closed under us. All pass.
-        if not isinstance(exception, OperationalError | InterfaceError):
-            return None
+        if _is_unavailable(exception):
+            return self._unavailable(request, exception)
+        return None
+
+    def _unavailable(self, request: HttpRequest, exception: BaseException) -> HttpResponse:
         match = request.resolver_match
         database_logger.warning(
             "database unavailable: %s in %s (request %s)",
@@ -102,6 +121,24 @@ class DatabaseUnavailableMiddleware:
             getattr(request, "request_id", "-"),
         )
         return database_unavailable_response()
+
+
+_UNAVAILABLE_MARK = "_database_unavailable"
+
+
+def _is_unavailable(exception: BaseException | None) -> bool:
+    # OperationalError covers refused and dropped connections, an admin shutdown, a cancelled
+    # statement; InterfaceError a connection already closed under us. All of them pass.
+    return isinstance(exception, OperationalError | InterfaceError)
+
+
+def _note_database_unavailable(
+    sender: object, request: HttpRequest | None = None, **_: Any
+) -> None:
+    """Receives got_request_exception, which Django sends from inside its `except` block."""
+    exception = sys.exc_info()[1]
+    if request is not None and _is_unavailable(exception):
+        setattr(request, _UNAVAILABLE_MARK, exception)
 
 
 def database_unavailable_response() -> HttpResponse:

@@ -50,6 +50,8 @@ MIDDLEWARE = [
     "intimacy_app.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Above the session middleware, so a session that cannot be saved also gets the 503 page.
+    "intimacy_app.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -58,7 +60,6 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "intimacy_app.middleware.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "intimacy_app.urls"

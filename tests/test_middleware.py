@@ -49,11 +49,25 @@ def _loses_its_connection(request: HttpRequest) -> HttpResponse:
     return HttpResponse(str(Pattern.objects.count()))
 
 
+def _changes_the_session(request: HttpRequest) -> HttpResponse:
+    request.session["step"] = 2
+    return HttpResponse("answered; the session is saved on the way out")
+
+
+def _loses_its_connection_before_the_session_is_saved(request: HttpRequest) -> HttpResponse:
+    request.session["step"] = 2
+    connection.ensure_connection()
+    _terminate_backend(connection.connection.info.backend_pid)
+    return HttpResponse("answered; the session is saved on the way out")
+
+
 urlpatterns = [
     path("refused/", _refused),
     path("closed/", _closed),
     path("broken/", _broken),
     path("loses-its-connection/", _loses_its_connection),
+    path("changes-the-session/", _changes_the_session),
+    path("loses-its-connection-later/", _loses_its_connection_before_the_session_is_saved),
     path("readyz", views.readyz),
 ]
 
@@ -182,6 +196,22 @@ def test_a_lost_database_connection_answers_503_with_the_friendly_page(
     assert b"988" in response.content
 
 
+@pytest.mark.django_db
+@pytest.mark.urls("tests.test_middleware")
+def test_a_session_that_cannot_be_saved_after_the_view_also_answers_503(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr("django.contrib.sessions.backends.db.SessionStore.save", refuse)
+
+    response = Client(raise_request_exception=False).get("/changes-the-session/")
+
+    assert response.status_code == 503
+    assert b"We are back in a moment" in response.content
+
+
 @pytest.mark.urls("tests.test_middleware")
 def test_other_errors_still_answer_500() -> None:
     response = Client(raise_request_exception=False).get("/broken/")
@@ -241,4 +271,14 @@ def test_a_connection_lost_mid_request_answers_503_and_is_closed_at_the_end_of_i
 
     assert status == 503
     assert connection.connection is None, "Django closed the unusable connection"
+    assert _serve("/readyz")[0] == 200
+
+
+@postgres_only
+@pytest.mark.urls("tests.test_middleware")
+@pytest.mark.django_db(transaction=True)
+def test_a_connection_lost_before_the_session_is_saved_answers_503_too() -> None:
+    status, headers, _ = _serve("/loses-its-connection-later/")
+
+    assert (status, headers["Retry-After"]) == (503, str(RETRY_AFTER_SECONDS))
     assert _serve("/readyz")[0] == 200
