@@ -6,11 +6,11 @@ e-mail address, and never the query string), status, duration, the worker's pid 
 id that is also sent back as `X-Request-ID`. Nothing about the person is logged: no user, no
 address, no body.
 
-`DatabaseUnavailableMiddleware` turns a lost or refused database connection into the
-standalone 503 page with `Retry-After`, so a person sees "try again in a moment" rather than an
-error while PostgreSQL restarts or fails over. Django drops an unusable connection at the end of
-the request, and with CONN_HEALTH_CHECKS the next request reconnects, so the app recovers on its
-own once the database is back.
+`DatabaseUnavailableMiddleware` turns a lost or refused database connection (or Redis, when
+sessions live there) into the standalone 503 page with `Retry-After`, so a person sees "try
+again in a moment" rather than an error while PostgreSQL restarts or fails over. Django drops
+an unusable connection at the end of the request, and with CONN_HEALTH_CHECKS the next request
+reconnects, so the app recovers on its own once the database is back.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from django.core.signals import got_request_exception
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.template import loader
+from django_redis.exceptions import ConnectionInterrupted
 
 request_logger = logging.getLogger("intimacy_app.requests")
 database_logger = logging.getLogger("intimacy_app.database")
@@ -128,8 +129,9 @@ _UNAVAILABLE_MARK = "_database_unavailable"
 
 def _is_unavailable(exception: BaseException | None) -> bool:
     # OperationalError covers refused and dropped connections, an admin shutdown, a cancelled
-    # statement; InterfaceError a connection already closed under us. All of them pass.
-    return isinstance(exception, OperationalError | InterfaceError)
+    # statement; InterfaceError a connection already closed under us. ConnectionInterrupted is
+    # Redis gone while sessions live there (REDIS_URL). All of them pass.
+    return isinstance(exception, OperationalError | InterfaceError | ConnectionInterrupted)
 
 
 def _note_database_unavailable(

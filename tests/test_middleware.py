@@ -19,6 +19,7 @@ from django.db import DatabaseError, InterfaceError, OperationalError, connectio
 from django.http import HttpRequest, HttpResponse
 from django.test import Client
 from django.urls import path
+from django_redis.exceptions import ConnectionInterrupted
 
 from intimacy_app import views
 from intimacy_app.accounts.models import User
@@ -210,6 +211,21 @@ def test_a_session_that_cannot_be_saved_after_the_view_also_answers_503(
 
     assert response.status_code == 503
     assert b"We are back in a moment" in response.content
+
+
+@pytest.mark.django_db
+@pytest.mark.urls("tests.test_middleware")
+def test_redis_gone_while_it_holds_the_sessions_answers_503(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise ConnectionInterrupted(connection=None) from ConnectionError("refused")
+
+    monkeypatch.setattr("django.contrib.sessions.backends.db.SessionStore.save", refuse)
+
+    response = Client(raise_request_exception=False).get("/changes-the-session/")
+
+    assert response.status_code == 503
 
 
 @pytest.mark.urls("tests.test_middleware")
