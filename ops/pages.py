@@ -8,18 +8,20 @@ baseline's in the same run, that issue 7 asks of the page.
 
 To add a page after the quiz and journal merge, append to `PAGES`, e.g.
 
-    Page("quiz step", "/quiz/{attempt_id}/step/{next_step}/", target=0.6),
+    Page("quiz step", "/quiz/{attempt_id}/step/{next_step}/", signed_in=True, target=0.6),
     Page("quiz answer (htmx)", "/quiz/{attempt_id}/step/{next_step}/", method="POST",
-         form={"answer": "3"}, htmx=True, target=0.6),
+         form={"answer": "3"}, signed_in=True, htmx=True, target=0.6),
     Page("results", "/quiz/results/{attempt_id}/", signed_in=True, target=0.4),
     Page("journal list", "/journal/", signed_in=True, target=0.4),
     Page("journal search", "/journal/?q={search_word}", signed_in=True),
     Page("insights", "/journal/insights/", signed_in=True, target=0.4),
     Page("export (JSON)", "/account/export/journal.json", signed_in=True),
 
-with the real URLs, and make sure a seeder returns every fact they name. tests/ops checks
-that every registered page answers its expected status once seeded, so a wrong URL or a
-missing fact fails the test suite rather than a benchmark run.
+with the real URLs, and make sure a seeder returns every fact they name. Quiz steps are taken
+as the heavy member, in an attempt the seeder leaves in progress (a visitor's attempt lives in
+a session no seeder can make); posting the same answer again and again must stay harmless.
+tests/ops checks that every registered page answers its expected status once seeded, so a
+wrong URL or a missing fact fails the test suite rather than a benchmark run.
 """
 
 from __future__ import annotations
