@@ -109,7 +109,7 @@ def run(options: argparse.Namespace, pages: Sequence[Page]) -> dict[str, Any]:
         with database.connect() as connection:
             postgres = str(connection.execute("SHOW server_version").fetchone()[0])  # type: ignore[index]
         with AppServer(env, log_path=scratch / "gunicorn.log") as app:
-            workers = len(app.worker_pids())
+            serving = f"{app.workers} {app.worker_class} workers x {app.threads} threads"
             member = Browser(app.url)
             member.sign_in(facts["member_email"], facts["member_password"])
             measure = functools.partial(
@@ -128,7 +128,7 @@ def run(options: argparse.Namespace, pages: Sequence[Page]) -> dict[str, Any]:
         "commit": harness.commit(),
         "machine": harness.machine(),
         "postgresql": postgres,
-        "gunicorn_workers": workers,
+        "gunicorn": serving,
         "load_tool": load.tool_name(python_only=options.python_load),
         "connections": options.connections,
         "seconds_per_page": options.duration,
@@ -215,7 +215,7 @@ def markdown(result: Mapping[str, Any], previous: Mapping[str, Any] | None = Non
         "",
         f"Commit `{run_facts['commit']}` on {machine['cores']} cores ({machine['cpu']}), "
         f"{machine['memory_gib']} GiB; Python {machine['python']}, Django {machine['django']}, "
-        f"gunicorn {machine['gunicorn']} with {run_facts['gunicorn_workers']} workers, "
+        f"gunicorn {machine['gunicorn']} with {run_facts['gunicorn']}, "
         f"PostgreSQL {run_facts['postgresql']}. Load: {run_facts['load_tool']}, "
         f"{run_facts['connections']} connections, {run_facts['seconds_per_page']} s per page.",
         "",

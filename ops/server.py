@@ -102,6 +102,21 @@ def prepare(env: Mapping[str, str], *, seed_set: str, facts_path: Path) -> dict[
     return facts
 
 
+def gunicorn_config(env: Mapping[str, str]) -> dict[str, str]:
+    """The settings gunicorn.conf.py gives under `env`, as gunicorn itself reads them."""
+    result = subprocess.run(
+        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "--print-config", "x"],
+        cwd=ROOT,
+        env=dict(env),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    pairs = (line.split("=", 1) for line in result.stdout.splitlines() if " = " in line)
+    return {name.strip(): value.strip() for name, value in pairs}
+
+
 class AppServer:
     """gunicorn with gunicorn.conf.py; a context manager that always stops what it started."""
 
@@ -110,6 +125,9 @@ class AppServer:
         self.log_path = log_path
         self.url = "http://" + self.env["GUNICORN_BIND"]
         self.process: subprocess.Popen[bytes] | None = None
+        config = gunicorn_config(self.env)
+        self.workers, self.threads = int(config["workers"]), int(config["threads"])
+        self.worker_class = config["worker_class"]
 
     def __enter__(self) -> AppServer:
         self.start()

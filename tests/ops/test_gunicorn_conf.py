@@ -33,13 +33,14 @@ def _effective_config(**env: str) -> dict[str, str]:
     return {name.strip(): value.strip() for name, value in pairs}
 
 
-def test_defaults_suit_a_small_server_behind_a_proxy() -> None:
+def test_defaults_suit_a_small_server_behind_a_load_balancer() -> None:
     config = _effective_config()
 
     assert config["bind"] == "['127.0.0.1:8000']"
-    assert config["workers"] == str(2 * (os.cpu_count() or 1) + 1)
-    assert config["worker_class"] == "sync"
+    assert config["workers"] == str((os.cpu_count() or 1) + 1)
+    assert (config["worker_class"], config["threads"]) == ("gthread", "4")
     assert (config["timeout"], config["graceful_timeout"]) == ("30", "30")
+    assert int(config["keepalive"]) > 60, "outlives a load balancer's idle connections"
     assert (config["max_requests"], config["max_requests_jitter"]) == ("1000", "100")
     assert config["accesslog"] == "None", "the app writes its own request lines"
     assert config["control_socket_disable"] == "True"
@@ -49,11 +50,11 @@ def test_every_setting_can_be_changed_from_the_environment() -> None:
     config = _effective_config(
         GUNICORN_BIND="0.0.0.0:8000",
         GUNICORN_WORKERS="3",
-        GUNICORN_THREADS="4",
+        GUNICORN_THREADS="1",
         GUNICORN_TIMEOUT="20",
         GUNICORN_MAX_REQUESTS="0",
     )
 
     assert config["bind"] == "['0.0.0.0:8000']"
-    assert (config["workers"], config["threads"]) == ("3", "4")
+    assert (config["workers"], config["worker_class"]) == ("3", "sync")
     assert (config["timeout"], config["max_requests"]) == ("20", "0")

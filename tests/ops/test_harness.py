@@ -114,7 +114,7 @@ def test_the_markdown_report_has_a_row_per_page_and_the_previous_ratio() -> None
             "gunicorn": "27",
         },
         "postgresql": "15",
-        "gunicorn_workers": 5,
+        "gunicorn": "3 gthread workers x 4 threads",
         "load_tool": "wrk",
         "connections": 16,
         "seconds_per_page": 3,
