@@ -5,9 +5,10 @@ page), measures every page in ops/pages.py for a bounded time with wrk (or Pytho
 and writes requests/s, p50, p99 and the ratio to the baseline measured in the same run to
 bench/results/latest.md and latest.json (quick.* for --quick runs, which are scratch).
 
-The machine may be busy with other work, so the baseline is measured before and after every
-page and each page's ratio uses the mean of the two baselines around it; the spread of all the
-baseline figures in a run says how steady the machine was.
+The machine may be busy with other work, so a page's time is split into rounds, and in every
+round each page is measured between two baseline measurements. A page's ratio is the median
+over the rounds of its throughput over the mean of the two baselines around it; the range of
+those ratios, and of all baseline figures, says how steady the machine was.
 """
 
 from __future__ import annotations
@@ -16,10 +17,11 @@ import argparse
 import functools
 import json
 import os
+import statistics
 import sys
 import tempfile
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -34,23 +36,19 @@ DEFAULT_PORT = 8105
 WARM_UP_REQUESTS = 20
 
 
-@dataclass(frozen=True)
+@dataclass
 class Row:
+    """One page over the whole run: its load request, and one measurement per round."""
+
     page: Page
-    measurement: load.Measurement | None
+    request: load.Request | None
     problem: str | None = None
+    rounds: list[load.Measurement] = field(default_factory=list)
 
 
 # --- measuring ------------------------------------------------------------------------------
-def measure_page(
-    page: Page,
-    *,
-    app_url: str,
-    facts: Mapping[str, str],
-    member: Browser,
-    options: argparse.Namespace,
-) -> Row:
-    """Check the page answers as expected, warm it, then put it under load."""
+def prepare_page(page: Page, *, app_url: str, facts: Mapping[str, str], member: Browser) -> Row:
+    """Check the page answers as expected and warm it; build the request the load repeats."""
     browser = member if page.signed_in else Browser(app_url)
     path = page.url_path(facts)
     headers = {"HX-Request": "true"} if page.htmx else {}
@@ -76,15 +74,7 @@ def measure_page(
         load_headers["X-CSRFToken"] = token
         load_headers["Content-Type"] = "application/x-www-form-urlencoded"
         body = urlencode({"csrfmiddlewaretoken": token, **form})
-    measurement = load.measure(
-        load.Request(app_url + path, page.method, body, load_headers),
-        seconds=options.duration,
-        connections=options.connections,
-        threads=options.threads,
-        python_only=options.python_load,
-    )
-    problem = f"{measurement.errors} error responses" if measurement.errors else None
-    return Row(page, measurement, problem)
+    return Row(page, load.Request(app_url + path, page.method, body, load_headers))
 
 
 def run(options: argparse.Namespace, pages: Sequence[Page]) -> dict[str, Any]:
@@ -112,16 +102,28 @@ def run(options: argparse.Namespace, pages: Sequence[Page]) -> dict[str, Any]:
             serving = f"{app.workers} {app.worker_class} workers x {app.threads} threads"
             member = Browser(app.url)
             member.sign_in(facts["member_email"], facts["member_password"])
+            ready = functools.partial(prepare_page, app_url=app.url, facts=facts, member=member)
+            baseline = ready(BASELINE)
+            if baseline.request is None:
+                raise RuntimeError(f"The baseline page {baseline.problem}.")
+            rows = [ready(page) for page in pages]
             measure = functools.partial(
-                measure_page, app_url=app.url, facts=facts, member=member, options=options
+                load.measure,
+                seconds=max(1, round(options.duration / options.rounds)),
+                connections=options.connections,
+                threads=options.threads,
+                python_only=options.python_load,
             )
+            # baselines[i] are the measurements taken just before page i (the last: after all).
+            baselines: list[list[load.Measurement]] = [[] for _ in range(len(rows) + 1)]
             load_before = os.getloadavg()[0]
-            baselines = [measure(BASELINE)]
-            rows: list[Row] = []
-            for page in pages:
-                print(f"== measuring {page.name}", flush=True)
-                rows.append(measure(page))
-                baselines.append(measure(BASELINE))
+            for number in range(1, options.rounds + 1):
+                print(f"== round {number} of {options.rounds}", flush=True)
+                baselines[0].append(measure(baseline.request))
+                for index, row in enumerate(rows):
+                    if row.request is not None:
+                        row.rounds.append(measure(row.request))
+                    baselines[index + 1].append(measure(baseline.request))
             load_after = os.getloadavg()[0]
     run_facts = {
         "date": harness.now(),
@@ -132,6 +134,7 @@ def run(options: argparse.Namespace, pages: Sequence[Page]) -> dict[str, Any]:
         "load_tool": load.tool_name(python_only=options.python_load),
         "connections": options.connections,
         "seconds_per_page": options.duration,
+        "rounds": options.rounds,
         "quick": options.quick,
         "load_average_before": round(load_before, 2),
         "load_average_after": round(load_after, 2),
@@ -141,70 +144,65 @@ def run(options: argparse.Namespace, pages: Sequence[Page]) -> dict[str, Any]:
 
 # --- reporting ------------------------------------------------------------------------------
 def report(
-    baselines: Sequence[Row], rows: Sequence[Row], run_facts: Mapping[str, Any]
+    baselines: Sequence[Sequence[load.Measurement]],
+    rows: Sequence[Row],
+    run_facts: Mapping[str, Any],
 ) -> dict[str, Any]:
-    """The run as plain data. `baselines` were measured around the pages: one before the first
-    page, then one after each, so page i sits between baselines i and i + 1."""
-    rates = [b.measurement.requests_per_second for b in baselines if b.measurement]
-    mean = sum(rates) / len(rates) if rates else 0.0
-    pages = [_page_entry(BASELINE, _summary(baselines), 1.0 if rates else None, None)]
+    """The run as plain data. Page i was measured, in each round, between baselines[i] and
+    baselines[i + 1] of that round."""
+    every_baseline = [m for position in baselines for m in position]
+    rates = [m.requests_per_second for m in every_baseline]
+    pages = [_entry(BASELINE, every_baseline, [1.0] if rates else [], None)]
     for index, row in enumerate(rows):
-        around = [_rate(baselines[index]), _rate(baselines[index + 1])]
-        near = [rate for rate in around if rate]
-        m = row.measurement
-        ratio = m.requests_per_second / (sum(near) / len(near)) if m and near else None
-        pages.append(_page_entry(row.page, m, ratio, row.problem))
+        ratios = [
+            measured.requests_per_second / around
+            for measured, before, after in zip(
+                row.rounds, baselines[index], baselines[index + 1], strict=False
+            )
+            if (around := (before.requests_per_second + after.requests_per_second) / 2)
+        ]
+        errors = sum(m.errors for m in row.rounds)
+        problem = row.problem or (f"{errors} error responses" if errors else None)
+        pages.append(_entry(row.page, row.rounds, ratios, problem))
     return {
-        "schema": 1,
+        "schema": 2,
         "run": dict(run_facts),
         "baseline": {
-            "requests_per_second": round(mean, 1),
+            "requests_per_second": round(statistics.mean(rates), 1) if rates else None,
             "min": round(min(rates), 1) if rates else None,
             "max": round(max(rates), 1) if rates else None,
-            "each": [_rate(b) for b in baselines],
-            "problem": next((b.problem for b in baselines if b.problem), None),
         },
         "pages": pages,
     }
 
 
-def _summary(baselines: Sequence[Row]) -> load.Measurement | None:
-    """All baseline measurements of the run as one."""
-    measured = [b.measurement for b in baselines if b.measurement]
-    if not measured:
-        return None
-    return load.Measurement(
-        requests=sum(m.requests for m in measured),
-        seconds=sum(m.seconds for m in measured),
-        p50_ms=sorted(m.p50_ms for m in measured)[len(measured) // 2],
-        p99_ms=max(m.p99_ms for m in measured),
-        errors=sum(m.errors for m in measured),
-    )
-
-
-def _page_entry(
-    page: Page, m: load.Measurement | None, ratio: float | None, problem: str | None
+def _entry(
+    page: Page,
+    measured: Sequence[load.Measurement],
+    ratios: Sequence[float],
+    problem: str | None,
 ) -> dict[str, Any]:
+    """One page's figures over all its rounds."""
+    requests = sum(m.requests for m in measured)
+    seconds = sum(m.seconds for m in measured)
+    ratio = statistics.median(ratios) if ratios else None
     target = page.target
     return {
         "name": page.name,
         "method": page.method,
         "path": page.path,
         "signed_in": page.signed_in,
-        "requests": m.requests if m else 0,
-        "requests_per_second": round(m.requests_per_second, 1) if m else None,
-        "p50_ms": round(m.p50_ms, 1) if m else None,
-        "p99_ms": round(m.p99_ms, 1) if m else None,
-        "errors": m.errors if m else None,
+        "requests": requests,
+        "requests_per_second": round(requests / seconds, 1) if seconds else None,
+        "p50_ms": round(statistics.median(m.p50_ms for m in measured), 1) if measured else None,
+        "p99_ms": round(max(m.p99_ms for m in measured), 1) if measured else None,
+        "errors": sum(m.errors for m in measured) if measured else None,
         "ratio": round(ratio, 2) if ratio is not None else None,
+        "ratio_range": [round(min(ratios), 2), round(max(ratios), 2)] if ratios else None,
         "target": target,
         "meets_target": None if target is None or ratio is None else ratio >= target,
         "problem": problem,
     }
-
-
-def _rate(row: Row) -> float | None:
-    return round(row.measurement.requests_per_second, 1) if row.measurement else None
 
 
 def markdown(result: Mapping[str, Any], previous: Mapping[str, Any] | None = None) -> str:
@@ -217,16 +215,17 @@ def markdown(result: Mapping[str, Any], previous: Mapping[str, Any] | None = Non
         f"{machine['memory_gib']} GiB; Python {machine['python']}, Django {machine['django']}, "
         f"gunicorn {machine['gunicorn']} with {run_facts['gunicorn']}, "
         f"PostgreSQL {run_facts['postgresql']}. Load: {run_facts['load_tool']}, "
-        f"{run_facts['connections']} connections, {run_facts['seconds_per_page']} s per page.",
+        f"{run_facts['connections']} connections, {run_facts['seconds_per_page']} s per page "
+        f"in {run_facts['rounds']} rounds.",
         "",
-        f"The baseline was measured {len(result['baseline']['each'])} times, around every page: "
-        f"{result['baseline']['min']} to {result['baseline']['max']} requests/s "
-        f"(load average {run_facts['load_average_before']} before, "
-        f"{run_facts['load_average_after']} after). Each page's ratio is to the two baseline "
-        "runs on either side of it.",
+        f"Baseline: {result['baseline']['min']} to {result['baseline']['max']} requests/s over "
+        f"the run (load average {run_facts['load_average_before']} before, "
+        f"{run_facts['load_average_after']} after, from other work on the machine). Ratios are "
+        "medians over the rounds, each against the baseline measured just before and after; "
+        "the range shows how much they moved.",
         "",
-        "| page | signed in | requests/s | p50 ms | p99 ms | errors | vs baseline | target |"
-        + (" previous |" if previous else ""),
+        "| page | signed in | requests/s | p50 ms | p99 ms | errors | vs baseline (range) "
+        "| target |" + (" previous |" if previous else ""),
         "|---|---|--:|--:|--:|--:|--:|---|" + ("--:|" if previous else ""),
     ]
     for page in result["pages"]:
@@ -235,6 +234,10 @@ def markdown(result: Mapping[str, Any], previous: Mapping[str, Any] | None = Non
         name = page["name"] + (f" ({page['method']})" if page["method"] != "GET" else "")
         if page["problem"]:
             name += f" — {page['problem']}"
+        spread = page["ratio_range"]
+        ratio = _cell(page["ratio"])
+        if spread and page["name"] != BASELINE.name:
+            ratio += f" ({spread[0]} to {spread[1]})"
         cells = [
             name,
             "yes" if page["signed_in"] else "",
@@ -242,7 +245,7 @@ def markdown(result: Mapping[str, Any], previous: Mapping[str, Any] | None = Non
             _cell(page["p50_ms"]),
             _cell(page["p99_ms"]),
             _cell(page["errors"]),
-            _cell(page["ratio"]),
+            ratio,
             verdict,
         ]
         if previous:
@@ -259,6 +262,7 @@ def _cell(value: object) -> str:
 def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="ops.bench", description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=float, default=10, help="seconds of load per page")
+    parser.add_argument("--rounds", type=int, default=5, help="rounds the duration is split in")
     parser.add_argument("--quick", action="store_true", help="3 s per page, results to quick.*")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
@@ -272,14 +276,17 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--out", type=Path, default=harness.RESULTS_DIR)
     options = parser.parse_args(argv)
     if options.quick:
-        options.duration = min(options.duration, 3)
+        options.duration, options.rounds = min(options.duration, 3), min(options.rounds, 3)
+    options.rounds = max(1, min(options.rounds, int(options.duration)))
     return options
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     options = parse(argv)
     pages = [p for p in PAGES if not options.only or p.name in options.only]
-    harness.bound_in_time(int(240 + (options.duration + 15) * (2 * len(pages) + 1)))
+    measurements = options.rounds * (2 * len(pages) + 1)
+    per_measurement = max(1, round(options.duration / options.rounds)) + 3
+    harness.bound_in_time(300 + measurements * per_measurement)
     result = run(options, pages)
     name = "quick" if options.quick else "latest"
     out: Path = options.out
@@ -291,8 +298,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     (out / f"{name}.md").write_text(table, encoding="utf-8")
     print(table)
     print(f"Written to {out / name}.md and .json")
-    problems = [p for p in result["pages"] if p["problem"]] or result["baseline"]["problem"]
-    return 1 if problems else 0
+    return 1 if any(page["problem"] for page in result["pages"]) else 0
 
 
 if __name__ == "__main__":

@@ -81,24 +81,41 @@ def test_every_registered_page_answers_as_the_benchmark_expects(
     assert response.status_code == bench_page.expect
 
 
-def test_each_page_is_compared_with_the_baselines_measured_on_either_side_of_it() -> None:
-    def measured(rate: float) -> Measurement:
-        return Measurement(requests=int(rate * 10), seconds=10, p50_ms=5, p99_ms=9, errors=0)
+def _measured(rate: float) -> Measurement:
+    return Measurement(requests=int(rate * 10), seconds=10, p50_ms=5, p99_ms=9, errors=0)
 
+
+def test_each_page_is_compared_with_the_baselines_measured_just_before_and_after_it() -> None:
     fast, slow = Page("fast", "/f", target=0.6), Page("slow", "/s", target=0.6)
-    baselines = [Row(BASELINE, measured(rate)) for rate in (1000, 800, 600)]
+    # Two rounds; the machine slows down in the second, the ratios do not.
+    baselines = [
+        [_measured(1000), _measured(500)],
+        [_measured(800), _measured(400)],
+        [_measured(600), _measured(300)],
+    ]
+    rows = [
+        Row(fast, None, rounds=[_measured(630), _measured(315)]),
+        Row(slow, None, rounds=[_measured(140), _measured(70)]),
+    ]
 
-    result = report(baselines, [Row(fast, measured(630)), Row(slow, measured(140))], {})
+    result = report(baselines, rows, {})
 
-    ratios = {page["name"]: (page["ratio"], page["meets_target"]) for page in result["pages"]}
-    assert ratios == {"baseline": (1.0, None), "fast": (0.7, True), "slow": (0.2, False)}
-    assert result["baseline"] | {"each": None} == {
-        "requests_per_second": 800.0,
-        "min": 600.0,
-        "max": 1000.0,
-        "each": None,
-        "problem": None,
+    ratios = {p["name"]: (p["ratio"], p["ratio_range"], p["meets_target"]) for p in result["pages"]}
+    assert ratios == {
+        "baseline": (1.0, [1.0, 1.0], None),
+        "fast": (0.7, [0.7, 0.7], True),
+        "slow": (0.2, [0.2, 0.2], False),
     }
+    assert result["baseline"] == {"requests_per_second": 600.0, "min": 300.0, "max": 1000.0}
+
+
+def test_a_page_that_does_not_answer_as_expected_is_reported_not_measured() -> None:
+    broken = Row(Page("broken", "/b"), None, "answered 404, expected 200")
+
+    result = report([[_measured(1000)], [_measured(1000)]], [broken], {})
+
+    assert result["pages"][1]["problem"] == "answered 404, expected 200"
+    assert result["pages"][1]["ratio"] is None
 
 
 def test_the_markdown_report_has_a_row_per_page_and_the_previous_ratio() -> None:
@@ -118,18 +135,20 @@ def test_the_markdown_report_has_a_row_per_page_and_the_previous_ratio() -> None
         "load_tool": "wrk",
         "connections": 16,
         "seconds_per_page": 3,
+        "rounds": 1,
         "quick": False,
         "load_average_before": 1.0,
         "load_average_after": 1.0,
     }
-    one = Measurement(requests=1000, seconds=1, p50_ms=5, p99_ms=9, errors=0)
-    result = report([Row(BASELINE, one), Row(BASELINE, one)], [Row(PAGES[0], one)], run)
+    page = Row(PAGES[0], None, rounds=[_measured(500)])
+    result = report([[_measured(1000)], [_measured(1000)]], [page], run)
 
-    table = markdown(result, previous={"pages": [{"name": PAGES[0].name, "ratio": 0.5}]})
+    table = markdown(result, previous={"pages": [{"name": PAGES[0].name, "ratio": 0.4}]})
 
     rows = [line for line in table.splitlines() if line.startswith("| ")]
     assert len(rows) == 1 + 2  # the header, the baseline, the page
-    assert rows[-1].endswith("| 0.5 |")
+    assert "| 0.5 (0.5 to 0.5) |" in rows[-1]
+    assert rows[-1].endswith("| 0.4 |")
 
 
 @pytest.mark.parametrize(
