@@ -88,6 +88,14 @@ def _send(kind: str, call: Callable[[], Response], key: str | None = None) -> Hi
 
 # --- writes, and checking them afterwards ---------------------------------------------------
 class WriteWorkload(Protocol):
+    """A kind of write the drills send and check afterwards (sign-ups now, journal entries next).
+
+    `write` sends one (through the app's real form) and returns its Hits, the write's own with
+    `key` set to what identifies its row. `verify` compares the Hits with the database and
+    returns counts, at least: "sent", "accepted", "accepted but missing", "kept twice or more",
+    "kept incomplete" and "answered with an error but kept".
+    """
+
     name: str
 
     def write(self, app_url: str) -> list[Hit]: ...
