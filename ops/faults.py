@@ -394,10 +394,12 @@ def worker_killed(drill: Drill) -> Outcome:
     expected_workers = len(drill.app.worker_pids())
     traffic, writes = drill.traffic("worker", readers=2, writers=3, pause=0)
     replaced_in: list[float | None] = []
+    killed_at: list[float] = []
     with traffic:
         time.sleep(1)
         for _ in range(kills):
             victim = min(drill.app.worker_pids())
+            killed_at.append(time.monotonic())
             os.kill(victim, signal.SIGKILL)  # our own gunicorn's worker, by its pid
             replaced_in.append(
                 _wait_for(
@@ -406,21 +408,41 @@ def worker_killed(drill: Drill) -> Outcome:
                 )
             )
             time.sleep(1)
+        settled_at = time.monotonic()
         time.sleep(drill.steady)
+    hits = traffic.hits
     replaced = [round(s, 2) for s in replaced_in if s is not None]
+    dropped = [h for h in hits if h.outcome == "dropped"]
+    # A killed worker takes with it the requests it had accepted, and nothing else.
+    cut_off = [h for h in dropped if any(_in_flight(h, moment) for moment in killed_at)]
     outcome.figures |= {
         "workers killed": kills,
         "seconds to replace each": replaced,
-        "workers afterwards": len(drill.app.worker_pids()),
+        "requests cut off by a kill": len(cut_off),
+        "answers after the last replacement": dict(
+            Counter(h.outcome for h in hits if h.started >= settled_at)
+        ),
     }
     outcome.promise(drill.app.is_alive() and drill.app.master_pid == master, "the master lives on")
     outcome.promise(
         len(replaced) == kills,
         f"the master replaces every killed worker within {REPLACEMENT_BOUND_SECONDS:g} s",
     )
-    # A killed worker takes with it what its threads were serving, and nothing else.
-    drill.check_common(outcome, traffic.hits, writes, dropped_allowed=kills * drill.app.threads)
+    outcome.promise(
+        len(cut_off) == len(dropped),
+        "only requests in flight at a killed worker go unanswered",
+    )
+    outcome.promise(
+        all(h.outcome == "ok" for h in hits if h.started >= settled_at),
+        "every request after the last replacement is ok",
+    )
+    drill.check_common(outcome, hits, writes, dropped_allowed=len(cut_off))
     return outcome
+
+
+def _in_flight(hit: Hit, moment: float) -> bool:
+    # 50 ms of slack: the signal is sent just after `moment` is read.
+    return hit.started <= moment + 0.05 and moment <= hit.ended
 
 
 def _replaced(app: AppServer, victim: int, expected_workers: int) -> bool:
