@@ -11,10 +11,11 @@ PYTHON ?= $(shell for p in python3 python3.13 python3.12; do \
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install run test lint format typecheck check lock content superuser clean
+.PHONY: help install run test lint format typecheck check lock content superuser clean \
+	bench bench-quick faults faults-quick
 
 help: ## List the commands
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 $(BIN)/.installed: requirements/dev.txt
 	@test -n "$(PYTHON)" || { echo "Python 3.12 or newer is needed on PATH." >&2; exit 1; }
@@ -53,6 +54,18 @@ content: install ## Load (or refresh) the shipped content library; safe to repea
 
 superuser: install ## Create an admin account
 	$(BIN)/python manage.py createsuperuser
+
+bench: install ## Benchmark the pages against a baseline (gunicorn, sandbox PostgreSQL)
+	$(BIN)/python -m ops.bench $(BENCH_ARGS)
+
+bench-quick: install ## A short benchmark run (scratch figures in bench/results/quick.*)
+	$(BIN)/python -m ops.bench --quick $(BENCH_ARGS)
+
+faults: install ## Fault drills against gunicorn and PostgreSQL; fails on a broken promise
+	$(BIN)/python -m ops.faults $(FAULTS_ARGS)
+
+faults-quick: install ## The short fault drill run that CI does
+	$(BIN)/python -m ops.faults --quick $(FAULTS_ARGS)
 
 lock: ## Re-pin dependencies after editing pyproject.toml (needs uv)
 	uv pip compile pyproject.toml --universal --python-version 3.12 --generate-hashes -q -o requirements/base.txt

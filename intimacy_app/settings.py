@@ -50,8 +50,12 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost, so every response (redirects and static files too) is logged and tagged.
+    "intimacy_app.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Above the session middleware, so a session that cannot be saved also gets the 503 page.
+    "intimacy_app.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -257,11 +261,22 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"private": {"()": "intimacy_app.accounts.redaction.PrivateLogFilter"}},
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["private"]}
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        # The request log line is already JSON (intimacy_app.middleware); print it bare.
+        "bare": {"format": "%(message)s"},
     },
-    "loggers": {"django": {"handlers": ["console"], "level": "INFO", "propagate": False}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["private"]},
+        "requests": {"class": "logging.StreamHandler", "formatter": "bare"},
+    },
+    "loggers": {
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "intimacy_app.requests": {"handlers": ["requests"], "level": "INFO", "propagate": False},
+        # The request line above covers 4xx; Django's own warnings would repeat them with the
+        # raw path, which can carry tokens. Errors (with their tracebacks) still come through.
+        "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
 

@@ -1,0 +1,305 @@
+"""The benchmark (issue 7): `make bench`, or `python -m ops.bench --duration 10`.
+
+Seeds a sandbox PostgreSQL, serves the app with gunicorn as production does (plus the baseline
+page), measures every page in ops/pages.py for a bounded time with wrk (or Python threads),
+and writes requests/s, p50, p99 and the ratio to the baseline measured in the same run to
+bench/results/latest.md and latest.json (quick.* for --quick runs, which are scratch).
+
+The machine may be busy with other work, so a page's time is split into rounds, and in every
+round each page is measured between two baseline measurements. A page's ratio is the median
+over the rounds of its throughput over the mean of the two baselines around it; the range of
+those ratios, and of all baseline figures, says how steady the machine was.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import json
+import os
+import statistics
+import sys
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from ops import harness, load
+from ops.client import Browser
+from ops.pages import BASELINE, PAGES, Page
+from ops.pgsandbox import PostgresSandbox
+from ops.server import AppServer, free_app_port, prepare, production_env
+
+DEFAULT_PORT = 8105
+WARM_UP_REQUESTS = 20
+
+
+@dataclass
+class Row:
+    """One page over the whole run: its load request, and one measurement per round."""
+
+    page: Page
+    request: load.Request | None
+    problem: str | None = None
+    rounds: list[load.Measurement] = field(default_factory=list)
+
+
+# --- measuring ------------------------------------------------------------------------------
+def prepare_page(page: Page, *, app_url: str, facts: Mapping[str, str], member: Browser) -> Row:
+    """Check the page answers as expected and warm it; build the request the load repeats."""
+    browser = member if page.signed_in else Browser(app_url)
+    path = page.url_path(facts)
+    headers = {"HX-Request": "true"} if page.htmx else {}
+    form = page.form_values(facts)
+
+    def once() -> int:
+        if page.method == "POST":
+            return browser.post(path, form, headers).status
+        return browser.request(page.method, path, headers=headers).status
+
+    status = once()
+    if status != page.expect:
+        return Row(page, None, f"answered {status}, expected {page.expect}")
+    for _ in range(WARM_UP_REQUESTS):
+        once()
+
+    load_headers = dict(headers)
+    body = ""
+    if page.signed_in or page.method == "POST":
+        load_headers["Cookie"] = browser.cookie_header()
+    if page.method == "POST":
+        token = browser.csrf_token(path)
+        load_headers["X-CSRFToken"] = token
+        load_headers["Content-Type"] = "application/x-www-form-urlencoded"
+        body = urlencode({"csrfmiddlewaretoken": token, **form})
+    return Row(page, load.Request(app_url + path, page.method, body, load_headers))
+
+
+def run(options: argparse.Namespace, pages: Sequence[Page]) -> dict[str, Any]:
+    with (
+        tempfile.TemporaryDirectory(prefix="sitr-bench-") as scratch_dir,
+        PostgresSandbox() as database,
+    ):
+        scratch = Path(scratch_dir)
+        extra = {}
+        if options.workers:
+            extra["GUNICORN_WORKERS"] = str(options.workers)
+        if options.worker_threads:
+            extra["GUNICORN_THREADS"] = str(options.worker_threads)
+        env = production_env(
+            database_url=database.create_database("sitr_bench"),
+            static_root=scratch / "static",
+            port=free_app_port(options.port),
+            extra=extra,
+        )
+        print("== preparing: migrate, collectstatic, seed", flush=True)
+        facts = prepare(env, seed_set="bench", facts_path=scratch / "facts.json")
+        with database.connect() as connection:
+            postgres = str(connection.execute("SHOW server_version").fetchone()[0])  # type: ignore[index]
+        with AppServer(env, log_path=scratch / "gunicorn.log") as app:
+            serving = f"{app.workers} {app.worker_class} workers x {app.threads} threads"
+            member = Browser(app.url)
+            member.sign_in(facts["member_email"], facts["member_password"])
+            ready = functools.partial(prepare_page, app_url=app.url, facts=facts, member=member)
+            baseline = ready(BASELINE)
+            if baseline.request is None:
+                raise RuntimeError(f"The baseline page {baseline.problem}.")
+            rows = [ready(page) for page in pages]
+            measure = functools.partial(
+                load.measure,
+                seconds=max(1, round(options.duration / options.rounds)),
+                connections=options.connections,
+                threads=options.threads,
+                python_only=options.python_load,
+            )
+            # baselines[i] are the measurements taken just before page i (the last: after all).
+            baselines: list[list[load.Measurement]] = [[] for _ in range(len(rows) + 1)]
+            load_before = os.getloadavg()[0]
+            for number in range(1, options.rounds + 1):
+                print(f"== round {number} of {options.rounds}", flush=True)
+                baselines[0].append(measure(baseline.request))
+                for index, row in enumerate(rows):
+                    if row.request is not None:
+                        row.rounds.append(measure(row.request))
+                    baselines[index + 1].append(measure(baseline.request))
+            load_after = os.getloadavg()[0]
+    run_facts = {
+        "date": harness.now(),
+        "commit": harness.commit(),
+        "machine": harness.machine(),
+        "postgresql": postgres,
+        "gunicorn": serving,
+        "load_tool": load.tool_name(python_only=options.python_load),
+        "connections": options.connections,
+        "seconds_per_page": options.duration,
+        "rounds": options.rounds,
+        "quick": options.quick,
+        "load_average_before": round(load_before, 2),
+        "load_average_after": round(load_after, 2),
+    }
+    return report(baselines, rows, run_facts)
+
+
+# --- reporting ------------------------------------------------------------------------------
+def report(
+    baselines: Sequence[Sequence[load.Measurement]],
+    rows: Sequence[Row],
+    run_facts: Mapping[str, Any],
+) -> dict[str, Any]:
+    """The run as plain data. Page i was measured, in each round, between baselines[i] and
+    baselines[i + 1] of that round."""
+    every_baseline = [m for position in baselines for m in position]
+    rates = [m.requests_per_second for m in every_baseline]
+    pages = [_entry(BASELINE, every_baseline, [1.0] if rates else [], None)]
+    for index, row in enumerate(rows):
+        ratios = [
+            measured.requests_per_second / around
+            for measured, before, after in zip(
+                row.rounds, baselines[index], baselines[index + 1], strict=False
+            )
+            if (around := (before.requests_per_second + after.requests_per_second) / 2)
+        ]
+        errors = sum(m.errors for m in row.rounds)
+        problem = row.problem or (f"{errors} error responses" if errors else None)
+        pages.append(_entry(row.page, row.rounds, ratios, problem))
+    return {
+        "schema": 2,
+        "run": dict(run_facts),
+        "baseline": {
+            "requests_per_second": round(statistics.mean(rates), 1) if rates else None,
+            "min": round(min(rates), 1) if rates else None,
+            "max": round(max(rates), 1) if rates else None,
+        },
+        "pages": pages,
+    }
+
+
+def _entry(
+    page: Page,
+    measured: Sequence[load.Measurement],
+    ratios: Sequence[float],
+    problem: str | None,
+) -> dict[str, Any]:
+    """One page's figures over all its rounds."""
+    requests = sum(m.requests for m in measured)
+    seconds = sum(m.seconds for m in measured)
+    ratio = statistics.median(ratios) if ratios else None
+    target = page.target
+    return {
+        "name": page.name,
+        "method": page.method,
+        "path": page.path,
+        "signed_in": page.signed_in,
+        "requests": requests,
+        "requests_per_second": round(requests / seconds, 1) if seconds else None,
+        "p50_ms": round(statistics.median(m.p50_ms for m in measured), 1) if measured else None,
+        "p99_ms": round(max(m.p99_ms for m in measured), 1) if measured else None,
+        "errors": sum(m.errors for m in measured) if measured else None,
+        "ratio": round(ratio, 2) if ratio is not None else None,
+        "ratio_range": [round(min(ratios), 2), round(max(ratios), 2)] if ratios else None,
+        "target": target,
+        "meets_target": None if target is None or ratio is None else ratio >= target,
+        "problem": problem,
+    }
+
+
+def markdown(result: Mapping[str, Any], previous: Mapping[str, Any] | None = None) -> str:
+    run_facts, machine = result["run"], result["run"]["machine"]
+    before = {p["name"]: p["ratio"] for p in (previous or {}).get("pages", [])}
+    lines = [
+        f"# Benchmark{' (quick)' if run_facts['quick'] else ''}: {run_facts['date']}",
+        "",
+        f"Commit `{run_facts['commit']}` on {machine['cores']} cores ({machine['cpu']}), "
+        f"{machine['memory_gib']} GiB; Python {machine['python']}, Django {machine['django']}, "
+        f"gunicorn {machine['gunicorn']} with {run_facts['gunicorn']}, "
+        f"PostgreSQL {run_facts['postgresql']}. Load: {run_facts['load_tool']}, "
+        f"{run_facts['connections']} connections, {run_facts['seconds_per_page']} s per page "
+        f"in {run_facts['rounds']} rounds.",
+        "",
+        f"Baseline: {result['baseline']['min']} to {result['baseline']['max']} requests/s over "
+        f"the run (load average {run_facts['load_average_before']} before, "
+        f"{run_facts['load_average_after']} after, from other work on the machine). Ratios are "
+        "medians over the rounds, each against the baseline measured just before and after; "
+        "the range shows how much they moved.",
+        "",
+        "| page | signed in | requests/s | p50 ms | p99 ms | errors | vs baseline (range) "
+        "| target |" + (" previous |" if previous else ""),
+        "|---|---|--:|--:|--:|--:|--:|---|" + ("--:|" if previous else ""),
+    ]
+    for page in result["pages"]:
+        target = page["target"]
+        verdict = "" if target is None else f"{target} {'✓' if page['meets_target'] else '✗'}"
+        name = page["name"] + (f" ({page['method']})" if page["method"] != "GET" else "")
+        if page["problem"]:
+            name += f" — {page['problem']}"
+        spread = page["ratio_range"]
+        ratio = _cell(page["ratio"])
+        if spread and page["name"] != BASELINE.name:
+            ratio += f" ({spread[0]} to {spread[1]})"
+        cells = [
+            name,
+            "yes" if page["signed_in"] else "",
+            _cell(page["requests_per_second"]),
+            _cell(page["p50_ms"]),
+            _cell(page["p99_ms"]),
+            _cell(page["errors"]),
+            ratio,
+            verdict,
+        ]
+        if previous:
+            cells.append(_cell(before.get(page["name"])))
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def _cell(value: object) -> str:
+    return "—" if value is None else str(value)
+
+
+# --- entry point ----------------------------------------------------------------------------
+def parse(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="ops.bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--duration", type=float, default=10, help="seconds of load per page")
+    parser.add_argument("--rounds", type=int, default=5, help="rounds the duration is split in")
+    parser.add_argument("--quick", action="store_true", help="3 s per page, results to quick.*")
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--threads", type=int, default=2, help="wrk threads")
+    parser.add_argument("--workers", type=int, help="gunicorn workers (default: production's)")
+    parser.add_argument(
+        "--worker-threads", type=int, help="threads per gunicorn worker (default: production's)"
+    )
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT)
+    parser.add_argument("--python-load", action="store_true", help="use Python, not wrk")
+    parser.add_argument("--only", nargs="*", help="measure only pages with these names")
+    parser.add_argument("--out", type=Path, default=harness.RESULTS_DIR)
+    options = parser.parse_args(argv)
+    if options.quick:
+        options.duration, options.rounds = min(options.duration, 3), min(options.rounds, 3)
+    options.rounds = max(1, min(options.rounds, int(options.duration)))
+    return options
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    options = parse(argv)
+    pages = [p for p in PAGES if not options.only or p.name in options.only]
+    measurements = options.rounds * (2 * len(pages) + 1)
+    per_measurement = max(1, round(options.duration / options.rounds)) + 3
+    harness.bound_in_time(300 + measurements * per_measurement)
+    result = run(options, pages)
+    name = "quick" if options.quick else "latest"
+    out: Path = options.out
+    out.mkdir(parents=True, exist_ok=True)
+    previous_path = out / f"{name}.json"
+    previous = json.loads(previous_path.read_text()) if previous_path.exists() else None
+    table = markdown(result, previous)
+    (out / f"{name}.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    (out / f"{name}.md").write_text(table, encoding="utf-8")
+    print(table)
+    print(f"Written to {out / name}.md and .json")
+    return 1 if any(page["problem"] for page in result["pages"]) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

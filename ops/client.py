@@ -1,0 +1,115 @@
+"""A small HTTP client for the harnesses: cookies and CSRF the way a browser does them.
+
+Standard library only, one connection per request (gunicorn's sync workers close it anyway),
+loopback only. It signs in and signs up through the app's real forms.
+"""
+
+from __future__ import annotations
+
+import http.client
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from http.cookies import SimpleCookie
+from urllib.parse import urlencode, urlsplit
+
+CSRF_COOKIE = "csrftoken"
+# What templates/503.html carries, so a drill can tell the friendly page from any other 503.
+UNAVAILABLE_MARKER = b'data-page="unavailable"'
+
+
+@dataclass(frozen=True)
+class Response:
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+    seconds: float
+
+    @property
+    def is_friendly_unavailable(self) -> bool:
+        return (
+            self.status == 503
+            and UNAVAILABLE_MARKER in self.body
+            and self.headers.get("retry-after", "").isdigit()
+        )
+
+
+@dataclass
+class Browser:
+    """Keeps cookies between requests to one loopback server."""
+
+    base_url: str
+    timeout: float = 30
+    cookies: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        parts = urlsplit(self.base_url)
+        if parts.hostname not in {"127.0.0.1", "localhost", "::1"}:
+            raise ValueError(f"The harnesses only talk to loopback, not {parts.hostname}.")
+        self.host, self.port = parts.hostname, parts.port or 80
+
+    # --- requests ---------------------------------------------------------------------------
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        form: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Response:
+        all_headers = {"Host": f"{self.host}:{self.port}", **(headers or {})}
+        if self.cookies:
+            all_headers["Cookie"] = self.cookie_header()
+        body = None
+        if form is not None:
+            body = urlencode(form).encode()
+            all_headers["Content-Type"] = "application/x-www-form-urlencoded"
+        started = time.perf_counter()
+        connection = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
+        try:
+            connection.request(method, path, body=body, headers=all_headers)
+            answer = connection.getresponse()
+            payload = answer.read()
+        finally:
+            connection.close()
+        seconds = time.perf_counter() - started
+        for header in answer.headers.get_all("Set-Cookie") or []:
+            cookie: SimpleCookie = SimpleCookie()
+            cookie.load(header)
+            for name, morsel in cookie.items():
+                self.cookies[name] = morsel.value
+        lowered = {name.lower(): value for name, value in answer.getheaders()}
+        return Response(answer.status, lowered, payload, seconds)
+
+    def get(self, path: str, headers: Mapping[str, str] | None = None) -> Response:
+        return self.request("GET", path, headers=headers)
+
+    def post(
+        self, path: str, form: Mapping[str, str], headers: Mapping[str, str] | None = None
+    ) -> Response:
+        """POST a form with the CSRF token, as the page's own form would send it."""
+        token = self.csrf_token(path)
+        return self.request(
+            "POST", path, form={"csrfmiddlewaretoken": token, **form}, headers=headers
+        )
+
+    def csrf_token(self, form_page: str) -> str:
+        """The token from the CSRF cookie, fetching the form page first if there is none yet."""
+        if CSRF_COOKIE not in self.cookies:
+            self.get(form_page)
+        return self.cookies[CSRF_COOKIE]
+
+    def cookie_header(self) -> str:
+        return "; ".join(f"{name}={value}" for name, value in self.cookies.items())
+
+    # --- the app's forms --------------------------------------------------------------------
+    def sign_in(self, email: str, password: str) -> None:
+        """Sign in through the real login form; raises unless the app accepted it."""
+        response = self.post("/accounts/login/", {"username": email, "password": password})
+        if response.status != 302 or "sessionid" not in self.cookies:
+            raise RuntimeError(f"Signing in as the seeded member failed ({response.status}).")
+
+    def sign_up(self, email: str, password: str) -> Response:
+        return self.post(
+            "/accounts/signup/", {"email": email, "password1": password, "password2": password}
+        )

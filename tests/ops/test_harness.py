@@ -1,0 +1,190 @@
+"""The harnesses' own parts: the baseline page, the seeding, the page registry, the sandbox
+cluster and the report arithmetic. Nothing here measures or asserts a time."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from intimacy_app.accounts.models import User
+from ops import harness_settings
+from ops.bench import Row, markdown, report
+from ops.faults import Hit
+from ops.harness_views import BASELINE_ROWS
+from ops.load import Measurement
+from ops.pages import BASELINE, PAGES, Page
+from ops.pgsandbox import PostgresSandbox, SandboxError, find_bin_dir
+from ops.seed import SEED_SETS, run_seeders
+
+
+@pytest.fixture
+def harness_urls(settings: Any) -> None:
+    settings.ROOT_URLCONF = harness_settings.ROOT_URLCONF
+    settings.TEMPLATES = harness_settings.TEMPLATES
+
+
+@pytest.fixture
+def bench_facts(db: None) -> dict[str, str]:
+    return run_seeders(SEED_SETS["bench"])
+
+
+def test_the_baseline_renders_twenty_rows_from_one_query(
+    harness_urls: None, bench_facts: dict[str, str], client: Client
+) -> None:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(BASELINE.path)
+
+    assert response.status_code == 200
+    assert response.content.count(b"<li ") == BASELINE_ROWS
+    assert len(queries) == 1
+
+
+def test_seeding_twice_gives_the_same_facts_and_no_second_member(
+    bench_facts: dict[str, str],
+) -> None:
+    assert run_seeders(SEED_SETS["bench"]) == bench_facts
+    assert User.objects.filter(email=bench_facts["member_email"]).count() == 1
+
+
+def test_the_seeded_member_signs_in_through_the_login_form(
+    bench_facts: dict[str, str], client: Client
+) -> None:
+    response = client.post(
+        "/accounts/login/",
+        {"username": bench_facts["member_email"], "password": bench_facts["member_password"]},
+    )
+
+    assert response.status_code == 302
+    assert client.session.get("_auth_user_id")
+
+
+@pytest.mark.parametrize("bench_page", [BASELINE, *PAGES], ids=lambda page: page.name)
+def test_every_registered_page_answers_as_the_benchmark_expects(
+    bench_page: Page, harness_urls: None, bench_facts: dict[str, str], client: Client
+) -> None:
+    if bench_page.signed_in:
+        client.post(
+            "/accounts/login/",
+            {"username": bench_facts["member_email"], "password": bench_facts["member_password"]},
+        )
+    headers = {"HX-Request": "true"} if bench_page.htmx else {}
+    path = bench_page.url_path(bench_facts)
+    if bench_page.method == "POST":
+        response = client.post(path, bench_page.form_values(bench_facts), headers=headers)
+    else:
+        response = client.generic(bench_page.method, path, headers=headers)
+
+    assert response.status_code == bench_page.expect
+
+
+def _measured(rate: float) -> Measurement:
+    return Measurement(requests=int(rate * 10), seconds=10, p50_ms=5, p99_ms=9, errors=0)
+
+
+def test_each_page_is_compared_with_the_baselines_measured_just_before_and_after_it() -> None:
+    fast, slow = Page("fast", "/f", target=0.6), Page("slow", "/s", target=0.6)
+    # Two rounds; the machine slows down in the second, the ratios do not.
+    baselines = [
+        [_measured(1000), _measured(500)],
+        [_measured(800), _measured(400)],
+        [_measured(600), _measured(300)],
+    ]
+    rows = [
+        Row(fast, None, rounds=[_measured(630), _measured(315)]),
+        Row(slow, None, rounds=[_measured(140), _measured(70)]),
+    ]
+
+    result = report(baselines, rows, {})
+
+    ratios = {p["name"]: (p["ratio"], p["ratio_range"], p["meets_target"]) for p in result["pages"]}
+    assert ratios == {
+        "baseline": (1.0, [1.0, 1.0], None),
+        "fast": (0.7, [0.7, 0.7], True),
+        "slow": (0.2, [0.2, 0.2], False),
+    }
+    assert result["baseline"] == {"requests_per_second": 600.0, "min": 300.0, "max": 1000.0}
+
+
+def test_a_page_that_does_not_answer_as_expected_is_reported_not_measured() -> None:
+    broken = Row(Page("broken", "/b"), None, "answered 404, expected 200")
+
+    result = report([[_measured(1000)], [_measured(1000)]], [broken], {})
+
+    assert result["pages"][1]["problem"] == "answered 404, expected 200"
+    assert result["pages"][1]["ratio"] is None
+
+
+def test_the_markdown_report_has_a_row_per_page_and_the_previous_ratio() -> None:
+    run = {
+        "date": "2026-01-01T00:00:00+00:00",
+        "commit": "abc1234",
+        "machine": {
+            "cores": 2,
+            "cpu": "x",
+            "memory_gib": 24,
+            "python": "3.12",
+            "django": "6.1",
+            "gunicorn": "27",
+        },
+        "postgresql": "15",
+        "gunicorn": "3 gthread workers x 4 threads",
+        "load_tool": "wrk",
+        "connections": 16,
+        "seconds_per_page": 3,
+        "rounds": 1,
+        "quick": False,
+        "load_average_before": 1.0,
+        "load_average_after": 1.0,
+    }
+    page = Row(PAGES[0], None, rounds=[_measured(500)])
+    result = report([[_measured(1000)], [_measured(1000)]], [page], run)
+
+    table = markdown(result, previous={"pages": [{"name": PAGES[0].name, "ratio": 0.4}]})
+
+    rows = [line for line in table.splitlines() if line.startswith("| ")]
+    assert len(rows) == 1 + 2  # the header, the baseline, the page
+    assert "| 0.5 (0.5 to 0.5) |" in rows[-1]
+    assert rows[-1].endswith("| 0.4 |")
+
+
+@pytest.mark.parametrize(
+    ("hit", "outcome"),
+    [
+        (Hit(0, 1, "read", 200), "ok"),
+        (Hit(0, 1, "write", 302, key="a"), "ok"),
+        (Hit(0, 1, "write", 200, key="a"), "write answered 200"),
+        (Hit(0, 1, "read", 503, friendly=True), "unavailable (friendly 503)"),
+        (Hit(0, 1, "read", 503), "server error"),
+        (Hit(0, 1, "read", 500), "server error"),
+        (Hit(0, 1, "read", None), "dropped"),
+    ],
+)
+def test_a_drill_tells_a_calm_503_from_a_server_error_and_a_dropped_request(
+    hit: Hit, outcome: str
+) -> None:
+    assert hit.outcome == outcome
+
+
+def _have_postgres_binaries() -> bool:
+    try:
+        return (find_bin_dir() / "initdb").exists()
+    except SandboxError:
+        return False
+
+
+@pytest.mark.skipif(not _have_postgres_binaries(), reason="PostgreSQL server binaries missing")
+def test_the_sandbox_cluster_goes_down_comes_back_and_leaves_nothing_behind() -> None:
+    with PostgresSandbox() as database:
+        root = database.root
+        assert 55432 <= database.port <= 55439
+        database.stop()
+        assert not database.is_running()
+        database.start()
+        with database.connect() as connection:
+            assert connection.execute("SELECT 1").fetchone() == (1,)
+
+    assert not root.exists()
