@@ -61,7 +61,7 @@ def test_journal_pages_are_never_cached_and_keep_out_of_htmx_history(
     response = member_client.get(reverse(name))
     assert "no-store" in response["Cache-Control"]
     assert "private" in response["Cache-Control"]
-    assert 'hx-history="false"' in response.text
+    assert 'data-hx-history="false"' in response.text
 
 
 def test_journal_pages_have_no_inline_styles_or_scripts(
@@ -128,7 +128,7 @@ def test_filters_over_htmx_return_only_the_results_fragment(
     assert "<html" not in response.text
     assert "Went quiet at dinner" in response.text
     assert "Joked it away" not in response.text
-    assert 'id="result-count"' in response.text and 'hx-swap-oob="true"' in response.text
+    assert 'id="result-count"' in response.text and 'data-hx-swap-oob="true"' in response.text
     assert "1 moment matches" in response.text
 
 
@@ -145,7 +145,7 @@ def test_the_filter_form_keeps_the_url_shareable(member_client: Client) -> None:
     form = re.search(r'<form id="filters"[^>]*>', page)
     assert form is not None
     assert 'method="get"' in form.group(0)
-    assert 'hx-push-url="true"' in form.group(0)
+    assert 'data-hx-push-url="true"' in form.group(0)
     assert "delay:400ms" in form.group(0)
 
 
@@ -193,8 +193,8 @@ def test_logging_a_moment_without_javascript(member_client: Client, member: User
 def test_logging_a_moment_inline_with_htmx(member_client: Client) -> None:
     opened = member_client.get(CREATE, headers=HTMX)
     assert "<html" not in opened.text
-    assert 'hx-post="/journal/new/"' in opened.text
-    assert 'hx-target="#composer"' in opened.text
+    assert 'data-hx-post="/journal/new/"' in opened.text
+    assert 'data-hx-target="#composer"' in opened.text
 
     response = _post_entry(member_client, htmx=True)
 
@@ -364,7 +364,7 @@ def test_editing_inline_with_htmx_swaps_the_card_back(member_client: Client, mem
     url = reverse("journal:update", args=[entry.pk])
 
     form = member_client.get(url, headers=HTMX)
-    assert f'hx-target="#entry-{entry.pk}"' in form.text
+    assert f'data-hx-target="#entry-{entry.pk}"' in form.text
     assert "Before" in form.text
 
     response = _post_entry(
@@ -418,7 +418,7 @@ def test_deleting_inline_with_htmx(member_client: Client, member: User) -> None:
 
     confirm = member_client.get(url, headers=HTMX)
     assert "<html" not in confirm.text
-    assert f'hx-post="{url}"' in confirm.text
+    assert f'data-hx-post="{url}"' in confirm.text
 
     response = member_client.post(url, headers=HTMX)
     assert "Deleted." in response.text

@@ -133,7 +133,7 @@ def test_a_step_shows_its_progress_and_four_statements_with_five_labelled_answer
     for label in ("Not like me", "A little like me", "Somewhat like me", "Mostly like me"):
         assert page.count(f"<span>{label}</span>") == 4
     assert page.count('type="radio"') == 20
-    assert 'hx-post="' in page and 'hx-target="#quiz-step"' in page
+    assert 'data-hx-post="' in page and 'data-hx-target="#quiz-step"' in page
     assert 'method="post"' in page  # the same form works without JavaScript
 
 
@@ -162,7 +162,7 @@ def test_with_htmx_a_step_post_returns_the_next_step_fragment_and_pushes_its_add
     assert "Step 2 of 10" in response.text
     assert "<title>Step 2 of 10" in response.text
     assert "<footer" not in response.text and "<html" not in response.text
-    assert 'hx-post="' + _step_url(attempt, 2) in response.text
+    assert 'data-hx-post="' + _step_url(attempt, 2) in response.text
     assert attempt.answers.count() == 4
 
 
