@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import unicodedata
 import uuid
-from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -18,9 +17,11 @@ from django.db.models.functions import TruncWeek
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from intimacy_app.accounts.models import User
 from intimacy_app.content.models import Pattern, Prompt
 from journal import charts
 from journal.models import ENCRYPTED_FIELDS, Entry, EntryQuerySet
+from quiz.selectors import latest_result, strongest_patterns
 
 Member = AbstractBaseUser | AnonymousUser
 PAGE_SIZE = 20
@@ -145,23 +146,24 @@ def pending_follow_up(*, user: Member) -> Entry | None:
 def prompts_for(*, patterns: list[Pattern] | QuerySet[Pattern], user: Member) -> list[Prompt]:
     """The reflection prompts to show beside the entry form.
 
-    With patterns picked: their published prompts, taking each pattern's first prompt before
-    anyone's second. With none: the first prompt of the first few capacities, which fit any
-    moment. `user` is for the quiz integration, which will add the member's strongest quiz
-    patterns after the picked ones.
+    The picked patterns come first, then the member's strongest patterns from their latest
+    quiz; each pattern's first prompt is taken before anyone's second. With neither: the first
+    prompt of the first few capacities, which fit any moment.
     """
     published = (
         Prompt.objects.published()
         .select_related("pattern", "capacity")
         .order_by("pattern__order", "capacity__order", "order", "pk")
     )
-    chosen = [pattern.pk for pattern in patterns]
+    chosen = [pattern.pk for pattern in sorted(patterns, key=lambda p: (p.order, p.pk))]
+    if isinstance(user, User):
+        chosen += [p.pk for p in strongest_patterns(user=user) if p.pk not in chosen]
     if not chosen:
         general: dict[int, Prompt] = {}
         for prompt in published.filter(capacity__is_published=True):
             general.setdefault(prompt.capacity_id or 0, prompt)
         return list(general.values())[:GENERAL_PROMPT_LIMIT]
-    per_pattern: dict[int, list[Prompt]] = defaultdict(list)
+    per_pattern: dict[int, list[Prompt]] = {pk: [] for pk in chosen}  # picked first, then quiz
     for prompt in published.filter(pattern__in=chosen, pattern__is_published=True):
         per_pattern[prompt.pattern_id or 0].append(prompt)
     rounds = max((len(prompts) for prompts in per_pattern.values()), default=0)
@@ -201,11 +203,15 @@ class QuizPatternScore:
 
 
 def quiz_profile_for(*, user: Member) -> list[QuizPatternScore]:
-    """Hook for the quiz integration: the member's latest quiz scores, strongest first.
-
-    The quiz app is built separately; until it fills this in, insights shows no quiz profile.
-    """
-    return []
+    """The member's latest quiz scores, strongest first, for patterns still in the library."""
+    attempt = latest_result(user=user) if isinstance(user, User) else None
+    if attempt is None:
+        return []
+    return [
+        QuizPatternScore(pattern=score.pattern, score=round(score.score), band=score.band)
+        for score in attempt.scores.all()
+        if score.pattern is not None and score.pattern.is_published
+    ]
 
 
 @dataclass(frozen=True)

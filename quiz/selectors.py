@@ -242,7 +242,11 @@ def latest_result(*, user: User) -> Attempt | None:
     return (
         Attempt.objects.completed()
         .filter(user=user)
-        .prefetch_related(Prefetch("scores", queryset=PatternScore.objects.order_by("rank")))
+        .prefetch_related(
+            Prefetch(
+                "scores", queryset=PatternScore.objects.select_related("pattern").order_by("rank")
+            )
+        )
         .order_by("-completed_at")
         .first()
     )
@@ -257,9 +261,8 @@ def strongest_patterns(*, user: User, limit: int = 3) -> list[Pattern]:
     attempt = latest_result(user=user)
     if attempt is None:
         return []
-    ranked = [score.pattern_id for score in attempt.scores.all() if score.pattern_id]
-    published = Pattern.objects.published().in_bulk(ranked)
-    return [published[pk] for pk in ranked if pk in published][:limit]
+    ranked = [score.pattern for score in attempt.scores.all()]
+    return [pattern for pattern in ranked if pattern is not None and pattern.is_published][:limit]
 
 
 # --- Statistics and reliable change ---------------------------------------------------------------

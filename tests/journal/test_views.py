@@ -508,7 +508,7 @@ def _fill(member: User, count: int) -> None:
     [
         (LIST, {}, 7),
         (LIST, {"q": "dinner", "pattern": "leaving-first"}, 8),
-        (reverse("journal:insights"), {}, 9),
+        (reverse("journal:insights"), {}, 10),  # 1 of them: the latest quiz result
     ],
 )
 def test_pages_use_the_same_few_queries_however_long_the_journal(

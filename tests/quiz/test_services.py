@@ -12,8 +12,8 @@ from intimacy_app.accounts.models import User
 from quiz import services
 from quiz.models import Answer, Attempt, InstrumentVersion, Item, PatternScore
 from quiz.selectors import SESSION_KEY
+from tests.conftest import AnswerAll
 from tests.factories import PatternFactory, UserFactory
-from tests.quiz.conftest import AnswerAll
 from tests.quiz.factories import AttemptFactory, InstrumentVersionFactory, ItemFactory
 
 pytestmark = pytest.mark.django_db
