@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import uuid
 from functools import lru_cache
 from typing import Any, cast
 from zoneinfo import available_timezones
@@ -103,6 +104,8 @@ class EntryForm(forms.ModelForm):
         queryset=Entry.objects.none(), required=False, widget=forms.HiddenInput
     )
     tz = forms.CharField(required=False, widget=forms.HiddenInput)
+    # Made fresh each time a new-entry form is shown; the same form sent twice saves once.
+    submission_token = forms.CharField(required=False, widget=forms.HiddenInput)
 
     class Meta:
         model = Entry
@@ -181,6 +184,9 @@ class EntryForm(forms.ModelForm):
             self.initial.setdefault(
                 "occurred_at", timezone.localtime().replace(second=0, microsecond=0)
             )
+            self.initial["submission_token"] = uuid.uuid4()
+        else:
+            del self.fields["submission_token"]
         for name in self.unreadable:
             self.fields[name].help_text = (
                 "This part could not be read. Leave it empty to keep what is stored, or write "
@@ -209,6 +215,13 @@ class EntryForm(forms.ModelForm):
 
     def clean_tz(self) -> str:
         return valid_time_zone(self.cleaned_data.get("tz") or "")
+
+    def clean_submission_token(self) -> uuid.UUID | None:
+        """The form's token; a missing or mangled one only means the form saves unguarded."""
+        try:
+            return uuid.UUID(self.cleaned_data.get("submission_token") or "")
+        except ValueError:
+            return None
 
     def entry_fields(self) -> dict[str, Any]:
         """The cleaned values, named as the services take them."""

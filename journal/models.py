@@ -104,6 +104,9 @@ class Entry(models.Model):
     )
     tried = models.CharField("did I try it?", max_length=8, choices=Tried, blank=True)
     follow_up_note = EncryptedTextField("how it went", max_length=TEXT_MAX_LENGTH)
+    # The hidden token of the form that created the entry: a second POST of the same form (a
+    # double click, a retry after a timeout) finds this entry instead of making another.
+    submission_token = models.UUIDField(null=True, blank=True, editable=False)
     # Set by the services (not auto_now) so an import keeps the original timestamps.
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -121,6 +124,9 @@ class Entry(models.Model):
             ),
             models.CheckConstraint(
                 condition=~Q(follows_up=models.F("id")), name="entry_does_not_follow_itself"
+            ),
+            models.UniqueConstraint(
+                fields=["owner", "submission_token"], name="entry_one_per_form_submission"
             ),
         ]
 

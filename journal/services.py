@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TypedDict, Unpack
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from intimacy_app.accounts.models import User
@@ -50,7 +50,9 @@ def _validate(entry: Entry) -> None:
 
 
 @transaction.atomic
-def entry_create(*, owner: User, **fields: Unpack[EntryFields]) -> Entry:
+def entry_create(
+    *, owner: User, submission_token: uuid.UUID | None = None, **fields: Unpack[EntryFields]
+) -> Entry:
     """Log a moment for `owner`. Raises ValidationError and writes nothing if anything is off.
 
     A follow-up is only linked when it was answered, so a skipped question leaves no trace.
@@ -60,7 +62,9 @@ def entry_create(*, owner: User, **fields: Unpack[EntryFields]) -> Entry:
     if not (fields.get("tried") or fields.get("follow_up_note")):
         fields.pop("follows_up", None)
     now = timezone.now()
-    entry = Entry(owner=owner, created_at=now, updated_at=now, **fields)
+    entry = Entry(
+        owner=owner, submission_token=submission_token, created_at=now, updated_at=now, **fields
+    )
     if entry.occurred_at is None:
         entry.occurred_at = now
     _validate(entry)
@@ -68,6 +72,33 @@ def entry_create(*, owner: User, **fields: Unpack[EntryFields]) -> Entry:
     entry.patterns.set(patterns)
     entry.feelings.set(feelings)
     return entry
+
+
+@transaction.atomic
+def entry_create_once(
+    *, owner: User, submission_token: uuid.UUID | None, **fields: Unpack[EntryFields]
+) -> tuple[Entry, bool]:
+    """`entry_create` for a form's submission, at most once per form: `(entry, created)`.
+
+    The same form sent again (a double click, a retry after a timeout) returns the entry the
+    first one made. Two copies racing each other both reach the insert; the unique constraint
+    on (owner, submission_token) lets one through, and the other, once the first commits, finds
+    its entry. Without a token every call creates.
+    """
+    if submission_token is None:
+        return entry_create(owner=owner, **fields), True
+    earlier = Entry.objects.owned_by(owner).filter(submission_token=submission_token).first()
+    if earlier is not None:
+        return earlier, False
+    try:
+        with transaction.atomic():
+            entry = entry_create(owner=owner, submission_token=submission_token, **fields)
+    except IntegrityError:
+        earlier = Entry.objects.owned_by(owner).filter(submission_token=submission_token).first()
+        if earlier is None:
+            raise
+        return earlier, False
+    return entry, True
 
 
 @transaction.atomic
@@ -145,6 +176,9 @@ def entries_import(*, owner: User, raw: bytes) -> ImportReport:
     by a new one: imported entries belong to the importer only.
     """
     imported = transfer.read_export(raw)
+    # One import per journal at a time: the same file sent twice at once (a double click) must
+    # find the first one's entries, not race it to insert the same ids.
+    User.objects.select_for_update().filter(pk=owner.pk).exists()
     errors: list[str] = []
     patterns = _by_slug(Pattern, {s for e in imported for s in e.patterns}, "moves", errors)
     feelings = _by_slug(Feeling, {s for e in imported for s in e.feelings}, "feelings", errors)

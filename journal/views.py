@@ -165,15 +165,23 @@ def entry_create(request: MemberRequest) -> HttpResponse:
         _adopt_browser_time_zone(request)
         if form.is_valid():
             try:
-                entry = services.entry_create(owner=request.user, **form.entry_fields())
+                entry, created = services.entry_create_once(
+                    owner=request.user,
+                    submission_token=form.cleaned_data.get("submission_token"),
+                    **form.entry_fields(),
+                )
             except ValidationError as error:
                 form.add_error(None, error)
             else:
                 if request.htmx:
                     response = render(request, "journal/entry_form.html#saved", {"entry": entry})
                     return trigger_client_event(response, CHANGED_EVENT)
-                messages.success(request, "Saved. It's in your journal now.")
-                return redirect("journal:list")
+                if created:
+                    messages.success(request, "Saved. It's in your journal now.")
+                    return redirect("journal:list")
+                # The same form again (a double click, a retry): show what the first one kept.
+                messages.info(request, "This moment was already saved. Here it is.")
+                return redirect(entry)
         status = 400
     context = _form_context(request, form, None)
     return _page(request, "journal/entry_form.html", "form", context, status)
