@@ -11,14 +11,12 @@ To add a scenario, write `def my_scenario(drill: Drill) -> Outcome` and append
 `Scenario("...", my_scenario)` to `SCENARIOS`. `drill.traffic(...)` starts and stops load,
 `Outcome.promise(kept, "...")` records a promise, `Outcome.figures` holds what to report.
 
-After the journal merge, add the concurrent-writes scenario: a `JournalEntryWrites` workload
-(like `SignupWrites`: seeded members, each signed in, posting entries through the real form
-with a fresh form token each, some posted twice with the same token), many writers at once and
-no fault; afterwards every entry that was answered with success is in the database exactly
-once, a double submission made one entry, no 5xx was answered, and every row decrypts (checked
-in a `manage.py shell` subprocess with the run's keys, as ops/seed.py is run). Then give the
-other scenarios that workload too, so killed connections and workers are checked against
-journal writes, not only sign-ups.
+Writers send two kinds of write, each a `WriteWorkload` checked against the database afterwards:
+sign-ups through the real form (`SignupWrites`), and journal entries (`JournalWrites`) posted by
+seeded members signed in through the real login form, each form with the token the page gave it,
+some sent twice (one after the other, or at once like a double click) and every one that failed
+resent once with the same token, as a person retrying would. The entries are read back and
+decrypted with the journal's own code in a `manage.py shell` subprocess with the run's keys.
 """
 
 from __future__ import annotations
@@ -30,6 +28,7 @@ import http.client
 import itertools
 import json
 import os
+import re
 import signal
 import sys
 import tempfile
@@ -37,21 +36,37 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
 from ops import harness
 from ops.client import Browser, Response
-from ops.pgsandbox import PostgresSandbox
-from ops.server import APP_NAME_IN_POSTGRES, AppServer, free_app_port, prepare, production_env
+from ops.pgsandbox import PostgresSandbox, SandboxError, free_port
+from ops.server import (
+    APP_NAME_IN_POSTGRES,
+    AppServer,
+    manage,
+    prepare,
+    production_env,
+)
 
 DEFAULT_PORT = 8106
+# The drills' own ports; the benchmark takes the ones above these.
+APP_PORTS = range(8105, 8108)
+SANDBOX_PORTS = range(55432, 55436)
 DATABASE = "sitr_faults"
 READ_PATHS = ("/", "/patterns/", "/patterns/{pattern_slug}/")
 WRITER_PASSWORD = "a drill passphrase that is long enough 5150"  # noqa: S105 - sandbox only
 RECOVERY_BOUND_SECONDS = 10.0
 REPLACEMENT_BOUND_SECONDS = 10.0
+# Members who write in their journals during the drills; `.invalid` is never a real address.
+DRILL_MEMBERS = 40
+DRILL_MEMBER_EMAIL = "drill-member-{n}@faults.invalid"
+LOGIN = "/accounts/login/"
+SIGNUP = "/accounts/signup/"
+NEW_ENTRY = "/journal/new/"
 
 
 # --- what one request came to ---------------------------------------------------------------
@@ -76,14 +91,26 @@ class Hit:
             return f"write answered {self.status}"
         return "ok"
 
+    @property
+    def ok(self) -> bool:
+        return self.outcome == "ok"
 
-def _send(kind: str, call: Callable[[], Response], key: str | None = None) -> Hit:
+
+def _fetch(
+    kind: str, call: Callable[[], Response], key: str | None = None
+) -> tuple[Hit, Response | None]:
+    """Send one request; its Hit, and the answer when there was one."""
     started = time.monotonic()
     try:
         answer = call()
     except (OSError, http.client.HTTPException):
-        return Hit(started, time.monotonic(), kind, None, key=key)
-    return Hit(started, time.monotonic(), kind, answer.status, answer.is_friendly_unavailable, key)
+        return Hit(started, time.monotonic(), kind, None, key=key), None
+    hit = Hit(started, time.monotonic(), kind, answer.status, answer.is_friendly_unavailable, key)
+    return hit, answer
+
+
+def _send(kind: str, call: Callable[[], Response], key: str | None = None) -> Hit:
+    return _fetch(kind, call, key)[0]
 
 
 # --- writes, and checking them afterwards ---------------------------------------------------
@@ -116,13 +143,18 @@ class SignupWrites:
     def write(self, app_url: str) -> list[Hit]:
         """Open the form (a read), then send it (the write) if the form loaded."""
         browser = Browser(app_url)
-        form_page = _send("read", functools.partial(browser.get, "/accounts/signup/"))
+        form_page = _send("read", functools.partial(browser.get, SIGNUP))
         if form_page.outcome != "ok":
             return [form_page]
         with self._lock:
-            email = f"drill-{self.tag}-{next(self._numbers)}@faults.invalid"
-        sent = _send("write", functools.partial(browser.sign_up, email, WRITER_PASSWORD), email)
-        return [form_page, sent]
+            number = next(self._numbers)
+        email = f"drill-{self.tag}-{number}@faults.invalid"
+        data = [("email", email), ("password1", WRITER_PASSWORD), ("password2", WRITER_PASSWORD)]
+        # Each sign-up is someone else, as behind a load balancer (the app trusts one proxy
+        # here): the sign-up rate limit per address must not turn the drill into 429s.
+        person = {"X-Forwarded-For": f"127.1.{number // 250 % 250}.{number % 250 + 1}"}
+        send = functools.partial(_post_form, browser, SIGNUP, data, person)
+        return [form_page, _send("write", send, email)]
 
     def verify(self, database: PostgresSandbox, hits: Sequence[Hit]) -> dict[str, int]:
         """Compare what the app answered with what the database holds."""
@@ -147,6 +179,221 @@ class SignupWrites:
         }
 
 
+class JournalWrites:
+    """Seeded members post journal entries through the real form, each with its page's token.
+
+    Every form's text carries a marker (`entry-<tag>-<n>`) that names its row. Every fourth
+    form is sent twice in a row, and every fourth (offset by two) twice at once as a double
+    click does; a form whose send failed is sent once more with the same token, as a person
+    retrying after an error would. Whatever happened, each form may leave at most one row, and
+    that row whole: its text readable, with every move and feeling it was sent with.
+    """
+
+    name = "journal entries"
+
+    def __init__(self, tag: str, env: Mapping[str, str]) -> None:
+        self.tag = tag
+        self.env = env
+        self.links: dict[str, tuple[int, int]] = {}  # marker: (moves, feelings) sent with it
+        self._numbers = itertools.count(1)
+        self._members = itertools.cycle(range(1, DRILL_MEMBERS + 1))
+        self._lock = threading.Lock()
+        self._local = threading.local()
+
+    def write(self, app_url: str) -> list[Hit]:
+        """Sign in once per thread, open the form (a read), then send it (the write)."""
+        browser: Browser | None = getattr(self._local, "browser", None)
+        signing_in: list[Hit] = []
+        if browser is None:
+            with self._lock:
+                email = DRILL_MEMBER_EMAIL.format(n=next(self._members))
+            browser = Browser(app_url)
+            login_page = _send("read", functools.partial(browser.get, LOGIN))
+            if _cookie(browser, "csrftoken") is None:
+                return [login_page]
+            credentials = [("username", email), ("password", WRITER_PASSWORD)]
+            signed_in = _send("read", functools.partial(_post_form, browser, LOGIN, credentials))
+            if signed_in.status != 302 or _cookie(browser, "sessionid") is None:
+                return [login_page, signed_in]
+            self._local.browser = browser
+            signing_in = [login_page, signed_in]
+        opened, page = _fetch("read", functools.partial(browser.get, NEW_ENTRY))
+        form = _entry_form(page.body.decode(errors="replace")) if page and opened.ok else None
+        if form is None:
+            return [*signing_in, opened]
+        with self._lock:
+            number = next(self._numbers)
+        marker = f"entry-{self.tag}-{number}"
+        moves = form.moves[: number % 3]  # none, one or two moves
+        feelings = form.feelings[: number % 2]
+        self.links[marker] = (len(moves), len(feelings))
+        data = [
+            ("submission_token", form.token),
+            ("occurred_at", form.occurred_at),
+            ("tz", "UTC"),
+            ("situation", f"{marker}: they moved closer and I wanted to leave the room."),
+            *(("patterns", move) for move in moves),
+            *(("feelings", feeling) for feeling in feelings),
+        ]
+        send = functools.partial(_post_form, browser, NEW_ENTRY, data)
+        if number % 4 == 2:  # a double click: two copies at once, each on its own connection
+            twin = Browser(app_url, cookies=dict(browser.cookies))
+            copies = [send, functools.partial(_post_form, twin, NEW_ENTRY, data)]
+            sent = _at_once([functools.partial(_send, "write", c, marker) for c in copies])
+        else:
+            sent = [_send("write", send, marker)]
+            if number % 4 == 0:
+                sent.append(_send("write", send, marker))
+        if all(hit.status != 302 for hit in sent):
+            time.sleep(0.2)
+            sent.append(_send("write", send, marker))
+        return [*signing_in, opened, *sent]
+
+    def verify(self, database: PostgresSandbox, hits: Sequence[Hit]) -> dict[str, int]:
+        """Read every drill member's entries back through the journal's code, and compare."""
+        with tempfile.NamedTemporaryFile(suffix=".json") as out:
+            manage(
+                self.env,
+                "shell",
+                "--no-imports",
+                "-c",
+                f"from ops.faults import journal_rows; journal_rows({out.name!r})",
+            )
+            rows = json.loads(Path(out.name).read_text(encoding="utf-8"))
+        mine = [row for row in rows["entries"] if row["marker"].startswith(f"entry-{self.tag}-")]
+        kept = Counter(row["marker"] for row in mine)
+        whole = {
+            row["marker"]
+            for row in mine
+            if not row["unreadable"]
+            and (row["moves"], row["feelings"]) == self.links.get(row["marker"])
+        }
+        sends: dict[str, list[Hit]] = {}
+        for hit in hits:
+            if hit.key:
+                sends.setdefault(hit.key, []).append(hit)
+        accepted = {key for key, tries in sends.items() if any(h.status == 302 for h in tries)}
+        refused = {
+            key
+            for key, tries in sends.items()
+            if key not in accepted and any(h.status is not None for h in tries)
+        }
+        resent = {key for key, tries in sends.items() if len(tries) > 1}
+        return {
+            "sent": len(sends),
+            "sends (with repeats)": sum(len(tries) for tries in sends.values()),
+            "accepted": len(accepted),
+            "rows": sum(kept.values()),
+            "accepted but missing": len(accepted - kept.keys()),
+            "kept twice or more": sum(1 for count in kept.values() if count > 1),
+            "kept incomplete": sum(1 for marker in kept if marker not in whole),
+            "answered with an error but kept": len(refused & kept.keys()),
+            "no answer, kept": len((sends.keys() - accepted - refused) & kept.keys()),
+            "sent more than once": len(resent),
+            "repeats that made no second row": sum(1 for k in resent if kept.get(k, 0) <= 1),
+            "rows unreadable (all drill members)": rows["unreadable"],
+            "rows with no marker (all drill members)": rows["unmarked"],
+        }
+
+
+@dataclass(frozen=True)
+class EntryForm:
+    """What the new-entry page offers: its token, its time, and the moves and feelings."""
+
+    token: str
+    occurred_at: str
+    moves: list[str]
+    feelings: list[str]
+
+
+def _entry_form(page: str) -> EntryForm | None:
+    token = re.search(r'name="submission_token" value="([0-9a-f-]{36})"', page)
+    occurred = re.search(r'name="occurred_at" value="([0-9T:-]+)"', page)
+    if token is None or occurred is None:
+        return None
+    return EntryForm(
+        token=token.group(1),
+        occurred_at=occurred.group(1),
+        moves=re.findall(r'name="patterns" value="(\d+)"', page),
+        feelings=re.findall(r'name="feelings" value="(\d+)"', page),
+    )
+
+
+def _cookie(browser: Browser, name: str) -> str | None:
+    """A cookie by its plain name; production's carry the `__Host-` prefix."""
+    return browser.cookies.get(name) or browser.cookies.get(f"__Host-{name}")
+
+
+def _post_form(
+    browser: Browser,
+    path: str,
+    data: Sequence[tuple[str, str]],
+    headers: Mapping[str, str] | None = None,
+) -> Response:
+    """POST a form (fields may repeat, as ticked boxes do) with the CSRF token, as the page
+    does; the form's page must have been opened first, for the CSRF cookie."""
+    form = [("csrfmiddlewaretoken", _cookie(browser, "csrftoken") or ""), *data]
+    return browser.request("POST", path, form=form, headers=headers)  # type: ignore[arg-type]
+
+
+def _at_once(calls: Sequence[Callable[[], Hit]]) -> list[Hit]:
+    hits: list[Hit] = []
+    lock = threading.Lock()
+
+    def run(call: Callable[[], Hit]) -> None:
+        hit = call()
+        with lock:
+            hits.append(hit)
+
+    threads = [threading.Thread(target=run, args=(call,), daemon=True) for call in calls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return hits
+
+
+def journal_rows(out_path: str) -> None:
+    """Run inside `manage.py shell`: every drill member's entries, decrypted, as JSON.
+
+    For each entry: the marker its text carries, whether any text failed to decrypt, and how
+    many moves and feelings it links to. Nothing but markers and counts leaves the process.
+    """
+    from django.db.models import Count
+
+    from journal.models import Entry
+
+    entries = Entry.objects.filter(owner__email__startswith="drill-member-").annotate(
+        moves=Count("patterns", distinct=True), feeling_count=Count("feelings", distinct=True)
+    )
+    rows, unreadable, unmarked = [], 0, 0
+    for entry in entries:
+        marker = re.match(r"entry-[a-z]+-\d+", str(entry.situation))
+        unreadable += bool(entry.unreadable_fields)
+        unmarked += marker is None
+        if marker is not None:
+            rows.append(
+                {
+                    "marker": marker.group(0),
+                    "unreadable": bool(entry.unreadable_fields),
+                    "moves": entry.moves,
+                    "feelings": entry.feeling_count,
+                }
+            )
+    result = {"entries": rows, "unreadable": unreadable, "unmarked": unmarked}
+    Path(out_path).write_text(json.dumps(result), encoding="utf-8")
+
+
+def seed_drill_members(count: int = DRILL_MEMBERS) -> None:
+    """Run inside `manage.py shell`: the members who write in their journals during drills."""
+    from intimacy_app.accounts.models import User
+
+    for n in range(1, count + 1):
+        email = DRILL_MEMBER_EMAIL.format(n=n)
+        if not User.objects.filter(email=email).exists():
+            User.objects.create_user(email=email, password=WRITER_PASSWORD)
+
+
 # --- traffic --------------------------------------------------------------------------------
 class Traffic:
     """Readers and writers in threads until stopped; every request is kept as a Hit."""
@@ -155,7 +402,7 @@ class Traffic:
         self,
         app_url: str,
         facts: Mapping[str, str],
-        writes: WriteWorkload,
+        workloads: Sequence[WriteWorkload],
         *,
         readers: int,
         writers: int,
@@ -163,14 +410,19 @@ class Traffic:
     ) -> None:
         self.app_url = app_url
         self.paths = [path.format_map(facts) for path in READ_PATHS]
-        self.writes = writes
+        self.workloads = workloads
         self.pause = pause
         self.hits: list[Hit] = []
+        # Each workload's own hits, which its `verify` is given.
+        self.hits_of: dict[str, list[Hit]] = {writes.name: [] for writes in workloads}
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._threads = [
             threading.Thread(target=self._read, args=(n,), daemon=True) for n in range(readers)
-        ] + [threading.Thread(target=self._write, daemon=True) for _ in range(writers)]
+        ] + [
+            threading.Thread(target=self._write, args=(workloads[n % len(workloads)],), daemon=True)
+            for n in range(writers)
+        ]
 
     def __enter__(self) -> Traffic:
         for thread in self._threads:
@@ -182,9 +434,11 @@ class Traffic:
         for thread in self._threads:
             thread.join(timeout=40)
 
-    def _keep(self, *hits: Hit) -> None:
+    def _keep(self, *hits: Hit, workload: str | None = None) -> None:
         with self._lock:
             self.hits.extend(hits)
+            if workload is not None:
+                self.hits_of[workload].extend(hits)
 
     def _read(self, offset: int) -> None:
         browser = Browser(self.app_url, timeout=30)
@@ -194,9 +448,9 @@ class Traffic:
             self._keep(_send("read", functools.partial(browser.get, path)))
             self._stop.wait(self.pause)
 
-    def _write(self) -> None:
+    def _write(self, writes: WriteWorkload) -> None:
         while not self._stop.is_set():
-            self._keep(*self.writes.write(self.app_url))
+            self._keep(*writes.write(self.app_url), workload=writes.name)
             self._stop.wait(self.pause)
 
 
@@ -228,13 +482,21 @@ class Drill:
         return 2 if self.quick else 5
 
     def traffic(
-        self, tag: str, *, readers: int = 3, writers: int = 1, pause: float = 0.05
-    ) -> tuple[Traffic, SignupWrites]:
-        writes = SignupWrites(tag)
-        traffic = Traffic(
-            self.app.url, self.facts, writes, readers=readers, writers=writers, pause=pause
+        self,
+        tag: str,
+        *,
+        readers: int = 3,
+        writers: int = 2,
+        pause: float = 0.05,
+        signups: bool = True,
+    ) -> Traffic:
+        """Readers, and writers taking turns between journal entries and (if asked) sign-ups."""
+        workloads: list[WriteWorkload] = [JournalWrites(tag, self.app.env)]
+        if signups:
+            workloads.append(SignupWrites(tag))
+        return Traffic(
+            self.app.url, self.facts, workloads, readers=readers, writers=writers, pause=pause
         )
-        return traffic, writes
 
     def app_backends(self) -> list[int]:
         """PostgreSQL pids of the app's own connections (application_name set via PGAPPNAME)."""
@@ -250,29 +512,30 @@ class Drill:
             return Browser(self.app.url, timeout=10).get(path)
         return None
 
-    def check_common(
-        self, outcome: Outcome, hits: Sequence[Hit], writes: WriteWorkload, *, dropped_allowed: int
-    ) -> None:
+    def check_common(self, outcome: Outcome, traffic: Traffic, *, dropped_allowed: int) -> None:
         """The promises every scenario keeps: calm errors only, writes whole and once."""
+        hits = traffic.hits
         outcomes = Counter(hit.outcome for hit in hits)
         outcome.figures["requests"] = len(hits)
         outcome.figures["answers"] = dict(outcomes)
-        checked = writes.verify(self.database, hits)
-        outcome.figures[writes.name] = checked
         outcome.promise(outcomes["server error"] == 0, "no 5xx other than the friendly 503")
         outcome.promise(
             outcomes["dropped"] <= dropped_allowed,
             f"at most {dropped_allowed} requests left without an answer",
         )
-        outcome.promise(
-            checked["accepted but missing"] == 0, "every accepted write is in the database"
-        )
-        outcome.promise(checked["kept twice or more"] == 0, "no write is kept twice")
-        outcome.promise(checked["kept incomplete"] == 0, "no row is half-written")
-        outcome.promise(
-            checked["answered with an error but kept"] == 0,
-            "no write answered with an error page was kept anyway",
-        )
+        for writes in traffic.workloads:
+            checked = writes.verify(self.database, traffic.hits_of[writes.name])
+            outcome.figures[writes.name] = checked
+            outcome.promise(
+                checked["accepted but missing"] == 0,
+                f"{writes.name}: every accepted write is in the database",
+            )
+            outcome.promise(checked["kept twice or more"] == 0, f"{writes.name}: none kept twice")
+            outcome.promise(checked["kept incomplete"] == 0, f"{writes.name}: none half-written")
+            outcome.promise(
+                checked["answered with an error but kept"] == 0,
+                f"{writes.name}: none answered with an error page was kept anyway",
+            )
 
 
 def _wait_for(condition: Callable[[], bool], timeout: float, step: float = 0.05) -> float | None:
@@ -290,12 +553,41 @@ def _is_ok(response: Response | None) -> bool:
 
 
 # --- the scenarios --------------------------------------------------------------------------
+def concurrent_journal_writes(drill: Drill) -> Outcome:
+    """Many members write in their journals at once, some forms sent twice; no fault."""
+    outcome = Outcome("concurrent journal writes")
+    writers = 20 if drill.quick else 36
+    window = 8 if drill.quick else 15
+    traffic = drill.traffic("together", readers=0, writers=writers, pause=0, signups=False)
+    with traffic:
+        time.sleep(window)
+    outcome.figures |= {"members writing at once": writers, "seconds of writing": window}
+    drill.check_common(outcome, traffic, dropped_allowed=0)
+    journal = outcome.figures[JournalWrites.name]
+    outcome.promise(journal["accepted"] > 0, "entries were accepted at all")
+    outcome.promise(
+        journal["sent more than once"] > 0
+        and journal["repeats that made no second row"] == journal["sent more than once"],
+        "a form sent twice (in a row or at once) made one entry",
+    )
+    outcome.promise(
+        journal["rows unreadable (all drill members)"] == 0,
+        "every journal row decrypts",
+    )
+    outcome.promise(
+        journal["rows"] == journal["accepted"]
+        and journal["rows with no marker (all drill members)"] == 0,
+        "the journals hold exactly the accepted entries",
+    )
+    return outcome
+
+
 def database_down_then_back(drill: Drill) -> Outcome:
     """Stop PostgreSQL under light traffic, check the app's answers, start it, time recovery."""
     outcome = Outcome("database down, then back")
     outage = 3 if drill.quick else 10
     master, workers = drill.app.master_pid, drill.app.worker_pids()
-    traffic, writes = drill.traffic("down")
+    traffic = drill.traffic("down")
     with traffic:
         time.sleep(drill.steady)
         down_at = time.monotonic()
@@ -341,7 +633,7 @@ def database_down_then_back(drill: Drill) -> Outcome:
         drill.app.master_pid == master and drill.app.worker_pids() == workers,
         "no process was restarted",
     )
-    drill.check_common(outcome, hits, writes, dropped_allowed=0)
+    drill.check_common(outcome, traffic, dropped_allowed=0)
     return outcome
 
 
@@ -350,7 +642,7 @@ def connections_killed(drill: Drill) -> Outcome:
     outcome = Outcome("database connections killed mid-load")
     window = 4 if drill.quick else 10
     log_from = drill.app.log_position()
-    traffic, writes = drill.traffic("killed", readers=4, writers=2, pause=0)
+    traffic = drill.traffic("killed", readers=4, writers=4, pause=0)
     rounds = terminated = 0
     with traffic:
         time.sleep(1)
@@ -382,7 +674,7 @@ def connections_killed(drill: Drill) -> Outcome:
         "at most one failed request per worker thread per kill round",
     )
     outcome.promise(all(h.outcome == "ok" for h in tail), "every request after the kills is ok")
-    drill.check_common(outcome, hits, writes, dropped_allowed=0)
+    drill.check_common(outcome, traffic, dropped_allowed=0)
     return outcome
 
 
@@ -392,7 +684,7 @@ def worker_killed(drill: Drill) -> Outcome:
     kills = 2 if drill.quick else 5
     master = drill.app.master_pid
     expected_workers = len(drill.app.worker_pids())
-    traffic, writes = drill.traffic("worker", readers=2, writers=3, pause=0)
+    traffic = drill.traffic("worker", readers=2, writers=4, pause=0)
     replaced_in: list[float | None] = []
     killed_at: list[float] = []
     with traffic:
@@ -436,7 +728,7 @@ def worker_killed(drill: Drill) -> Outcome:
         all(h.outcome == "ok" for h in hits if h.started >= settled_at),
         "every request after the last replacement is ok",
     )
-    drill.check_common(outcome, hits, writes, dropped_allowed=len(cut_off))
+    drill.check_common(outcome, traffic, dropped_allowed=len(cut_off))
     return outcome
 
 
@@ -457,6 +749,7 @@ class Scenario:
 
 
 SCENARIOS: list[Scenario] = [
+    Scenario("concurrent journal writes", concurrent_journal_writes),
     Scenario("database down, then back", database_down_then_back),
     Scenario("connections killed", connections_killed),
     Scenario("worker killed", worker_killed),
@@ -466,26 +759,59 @@ SCENARIOS: list[Scenario] = [
 # --- running and reporting ------------------------------------------------------------------
 @contextlib.contextmanager
 def running_app(options: argparse.Namespace) -> Iterator[Drill]:
-    with (
-        tempfile.TemporaryDirectory(prefix="sitr-faults-") as scratch_dir,
-        PostgresSandbox() as database,
-    ):
+    with tempfile.TemporaryDirectory(prefix="sitr-faults-") as scratch_dir, ExitStack() as stack:
         scratch = Path(scratch_dir)
+        database = _on_a_free_port(
+            SANDBOX_PORTS, lambda port: stack.enter_context(PostgresSandbox(port=port))
+        )
         env = production_env(
             database_url=database.create_database(DATABASE),
             static_root=scratch / "static",
-            port=free_app_port(options.port),
+            port=options.port,
             extra=_server_settings(options),
         )
         print("== preparing: migrate, collectstatic, seed", flush=True)
         facts = prepare(env, seed_set="faults", facts_path=scratch / "facts.json")
-        with AppServer(env, log_path=scratch / "gunicorn.log") as app:
-            yield Drill(app, database, facts, options.quick)
+        manage(
+            env,
+            "shell",
+            "--no-imports",
+            "-c",
+            "from ops.faults import seed_drill_members; seed_drill_members()",
+        )
+
+        def serve(port: int) -> AppServer:
+            served = env | {"GUNICORN_BIND": f"127.0.0.1:{port}"}
+            server = AppServer(served, log_path=scratch / f"gunicorn-{port}.log")
+            try:
+                return stack.enter_context(server)
+            except BaseException:
+                server.stop()  # a start that timed out may have left gunicorn running
+                raise
+
+        app = _on_a_free_port((options.port, *APP_PORTS), serve)
+        yield Drill(app, database, facts, options.quick)
+
+
+def _on_a_free_port[T](ports: Sequence[int], start: Callable[[int], T], tries: int = 3) -> T:
+    """`start(port)` on the first free port of `ports`; if another process takes that port
+    between the check and the bind, try again (the ranges are shared with other harnesses)."""
+    for _ in range(tries - 1):
+        port = free_port(ports)
+        try:
+            return start(port)
+        except (SandboxError, RuntimeError) as error:
+            print(
+                f"   port {port} could not be used ({type(error).__name__}); retrying", flush=True
+            )
+            time.sleep(0.5)
+    return start(free_port(ports))
 
 
 def _server_settings(options: argparse.Namespace) -> dict[str, str]:
     # Recycling would replace workers on its own and hide whether a fault did.
-    settings = {"GUNICORN_MAX_REQUESTS": "0"}
+    # The drill's sign-ups arrive as from many people behind one load balancer.
+    settings = {"GUNICORN_MAX_REQUESTS": "0", "DJANGO_TRUSTED_PROXY_COUNT": "1"}
     if options.workers:
         settings["GUNICORN_WORKERS"] = str(options.workers)
     if options.threads:
