@@ -7,10 +7,11 @@ from urllib.parse import urlencode
 import django_otp
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login, logout, update_session_auth_hash
+from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
@@ -24,7 +25,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from intimacy_app.accounts import selectors, services, sessions
 from intimacy_app.accounts.decorators import recent_auth_required
-from intimacy_app.accounts.forms import CodeForm, ConfirmForm, SignInForm, SignUpForm
+from intimacy_app.accounts.forms import (
+    SIGNUP_REFUSED,
+    CodeForm,
+    ConfirmForm,
+    SignInForm,
+    SignUpForm,
+)
 from intimacy_app.accounts.models import User
 from intimacy_app.accounts.throttle import rate_limit
 
@@ -46,18 +53,51 @@ def _safe_next(request: HttpRequest, fallback: str) -> str:
 @require_http_methods(["GET", "POST"])
 @rate_limit(scope="signup", limit=10, window=timedelta(hours=1))
 def signup(request: HttpRequest) -> HttpResponse:
-    """Create an account and sign straight in."""
+    """Create an account and sign straight in; the same form sent again soon after signs in."""
     if request.user.is_authenticated:
         return redirect("accounts:account")
     form = SignUpForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        user = services.account_create(
-            email=form.cleaned_data["email"], password=form.cleaned_data["password1"]
-        )
-        login(request, user, backend=MODEL_BACKEND)
-        messages.success(request, "Welcome. Your account is ready.")
-        return redirect(_safe_next(request, str(reverse_lazy("accounts:account"))))
+    if request.method == "POST":
+        user: User | None = None
+        if form.is_valid():
+            # The account, its first sign-in and the session stand or fall together: if the
+            # database goes away in between, nothing is kept and sending the form again works.
+            with transaction.atomic():
+                user = services.account_create(
+                    email=form.cleaned_data["email"], password=form.cleaned_data["password1"]
+                )
+                login(request, user, backend=MODEL_BACKEND)
+        elif (user := _joined_moments_ago(request, form)) is not None:
+            login(request, user, backend=MODEL_BACKEND)
+        if user is not None:
+            messages.success(request, "Welcome. Your account is ready.")
+            return redirect(_safe_next(request, str(reverse_lazy("accounts:account"))))
     return render(request, "accounts/signup.html", {"form": form, "next": _safe_next(request, "")})
+
+
+# A sign-up sent again this soon after the account was made is the same person retrying.
+SIGNUP_RETRY_WINDOW = timedelta(minutes=15)
+
+
+def _joined_moments_ago(request: HttpRequest, form: SignUpForm) -> User | None:
+    """The account a refused sign-up is a retry of, if it is one: the answer to the first
+    was lost after the account was made (a dropped connection, a timeout, the session not
+    saved), so the same address and password sign in rather than being turned away.
+
+    Only an account made within the window, with no second factor to skip, and only with its
+    password, checked by `authenticate` so that wrong guesses count towards the lockout.
+    """
+    email, password = form.data.get("email", ""), form.data.get("password1", "")
+    if (
+        SIGNUP_REFUSED not in form.errors.get("email", [])
+        or not password
+        or password != form.data.get("password2")
+    ):
+        return None
+    user = authenticate(request, username=email.strip().lower(), password=password)
+    if not isinstance(user, User) or user.date_joined < timezone.now() - SIGNUP_RETRY_WINDOW:
+        return None
+    return user if selectors.two_factor_device(user=user) is None else None
 
 
 class SignInView(auth_views.LoginView):
