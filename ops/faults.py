@@ -115,7 +115,7 @@ def _send(kind: str, call: Callable[[], Response], key: str | None = None) -> Hi
 
 # --- writes, and checking them afterwards ---------------------------------------------------
 class WriteWorkload(Protocol):
-    """A kind of write the drills send and check afterwards (sign-ups now, journal entries next).
+    """A kind of write the drills send and check afterwards (sign-ups, journal entries).
 
     `write` sends one (through the app's real form) and returns its Hits, the write's own with
     `key` set to what identifies its row. `verify` compares the Hits with the database and
