@@ -125,6 +125,8 @@ class WriteWorkload(Protocol):
 
     name: str
 
+    def ready(self, writers: int) -> bool: ...
+
     def write(self, app_url: str) -> list[Hit]: ...
 
     def verify(self, database: PostgresSandbox, hits: Sequence[Hit]) -> dict[str, int]: ...
@@ -139,6 +141,10 @@ class SignupWrites:
         self.tag = tag
         self._numbers = itertools.count(1)
         self._lock = threading.Lock()
+
+    def ready(self, writers: int) -> bool:
+        """A visitor needs nothing before joining."""
+        return True
 
     def write(self, app_url: str) -> list[Hit]:
         """Open the form (a read), then send it (the write) if the form loaded."""
@@ -199,6 +205,13 @@ class JournalWrites:
         self._members = itertools.cycle(range(1, DRILL_MEMBERS + 1))
         self._lock = threading.Lock()
         self._local = threading.local()
+        self._signed_in = 0
+
+    def ready(self, writers: int) -> bool:
+        """Whether every writer has signed in (the password hash is slow on purpose, and
+        36 sign-ins at once would otherwise eat the window meant for writing)."""
+        with self._lock:
+            return self._signed_in >= writers
 
     def write(self, app_url: str) -> list[Hit]:
         """Sign in once per thread, open the form (a read), then send it (the write)."""
@@ -217,6 +230,8 @@ class JournalWrites:
                 return [login_page, signed_in]
             self._local.browser = browser
             signing_in = [login_page, signed_in]
+            with self._lock:
+                self._signed_in += 1
         opened, page = _fetch("read", functools.partial(browser.get, NEW_ENTRY))
         form = _entry_form(page.body.decode(errors="replace")) if page and opened.ok else None
         if form is None:
@@ -417,16 +432,22 @@ class Traffic:
         self.hits_of: dict[str, list[Hit]] = {writes.name: [] for writes in workloads}
         self._lock = threading.Lock()
         self._stop = threading.Event()
+        self._writers = [workloads[n % len(workloads)] for n in range(writers)]
         self._threads = [
             threading.Thread(target=self._read, args=(n,), daemon=True) for n in range(readers)
         ] + [
-            threading.Thread(target=self._write, args=(workloads[n % len(workloads)],), daemon=True)
-            for n in range(writers)
+            threading.Thread(target=self._write, args=(writes,), daemon=True)
+            for writes in self._writers
         ]
 
     def __enter__(self) -> Traffic:
         for thread in self._threads:
             thread.start()
+        # Writers that must sign in first do so before the drill starts its clock.
+        writers = Counter(writes.name for writes in self._writers)
+        _wait_for(
+            lambda: all(w.ready(writers[w.name]) for w in self.workloads), timeout=90, step=0.2
+        )
         return self
 
     def __exit__(self, *exc_info: object) -> None:
@@ -557,7 +578,7 @@ def concurrent_journal_writes(drill: Drill) -> Outcome:
     """Many members write in their journals at once, some forms sent twice; no fault."""
     outcome = Outcome("concurrent journal writes")
     writers = 20 if drill.quick else 36
-    window = 8 if drill.quick else 15
+    window = 5 if drill.quick else 15
     traffic = drill.traffic("together", readers=0, writers=writers, pause=0, signups=False)
     with traffic:
         time.sleep(window)
