@@ -1,4 +1,4 @@
-"""The home page's first view is light, and every asset it loads is cached for a year.
+"""The home page's first view is light, its assets are cached for a year, content is cached.
 
 Static files are collected as production collects them (hashed names, WhiteNoise's brotli and
 gzip copies) and served through WhiteNoise's middleware, so the bytes counted are the bytes a
@@ -9,13 +9,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from django.conf import settings
+from django.contrib import admin
 from django.core.management import call_command
 from django.http import HttpRequest, HttpResponse
 from django.test import Client, RequestFactory, override_settings
+from django.urls import reverse
 from whitenoise.middleware import WhiteNoiseMiddleware
+
+from intimacy_app.content.admin import PatternAdmin
+from intimacy_app.content.models import Pattern
+from intimacy_app.content.services import LoadReport
 
 pytestmark = pytest.mark.django_db
 
@@ -86,3 +93,52 @@ def test_the_home_page_loads_no_script_that_blocks_rendering(client: Client) -> 
 
     assert scripts
     assert all(" defer" in tag or 'type="module"' in tag for tag in scripts), scripts
+
+
+# --- The content library is read once, then served from the cache until it changes -------------
+
+
+def test_a_pattern_page_seen_before_is_served_without_a_query(
+    client: Client, library: LoadReport, django_assert_num_queries: Any
+) -> None:
+    url = reverse("content:pattern_detail", args=["leaving-first"])
+    client.get(url)
+
+    with django_assert_num_queries(0):
+        response = client.get(url)
+
+    assert response.status_code == 200
+
+
+def test_a_pattern_edited_in_the_admin_shows_on_its_page_at_the_next_request(
+    client: Client,
+    library: LoadReport,
+    rf: RequestFactory,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    pattern = Pattern.objects.get(slug="leaving-first")
+    client.get(pattern.get_absolute_url())
+    pattern.name = "Leaving before they can"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        PatternAdmin(Pattern, admin.site).save_model(rf.post("/"), pattern, None, change=True)  # type: ignore[arg-type]
+
+    assert "Leaving before they can" in client.get(pattern.get_absolute_url()).text
+
+
+def test_a_pattern_unpublished_in_the_admin_leaves_its_page_at_the_next_request(
+    client: Client,
+    library: LoadReport,
+    rf: RequestFactory,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    pattern = Pattern.objects.get(slug="leaving-first")
+    client.get(pattern.get_absolute_url())
+    client.get(reverse("content:pattern_list"))
+    pattern.is_published = False
+
+    with django_capture_on_commit_callbacks(execute=True):
+        PatternAdmin(Pattern, admin.site).save_model(rf.post("/"), pattern, None, change=True)  # type: ignore[arg-type]
+
+    assert client.get(pattern.get_absolute_url()).status_code == 404
+    assert pattern.name not in client.get(reverse("content:pattern_list")).text
