@@ -20,6 +20,7 @@ import binascii
 import os
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -51,6 +52,12 @@ def _b64encode(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).decode("ascii").rstrip("=")
 
 
+@lru_cache(maxsize=16)
+def _cipher(key: bytes) -> AESGCM:
+    # Building an AESGCM expands the key; a journal page decrypts thousands of fields with one.
+    return AESGCM(key)
+
+
 def new_key_entry(key_id: str) -> str:
     """A fresh ``keyid:base64urlkey`` entry for JOURNAL_ENCRYPTION_KEYS."""
     if not KEY_ID.match(key_id):
@@ -69,7 +76,7 @@ class Keyring:
         """Encrypt `plaintext` under the current key, bound to `aad`."""
         key_id = self.current_id.encode("ascii")
         nonce = os.urandom(NONCE_BYTES)
-        sealed = AESGCM(self.keys[self.current_id]).encrypt(nonce, plaintext.encode("utf-8"), aad)
+        sealed = _cipher(self.keys[self.current_id]).encrypt(nonce, plaintext.encode("utf-8"), aad)
         return _b64encode(bytes([VERSION, len(key_id)]) + key_id + nonce + sealed)
 
     def decrypt(self, token: str, *, aad: bytes) -> str:
@@ -79,7 +86,7 @@ class Keyring:
         if key is None:
             raise DecryptionError("no key with this id is configured", key_id=key_id)
         try:
-            plaintext = AESGCM(key).decrypt(nonce, sealed, aad)
+            plaintext = _cipher(key).decrypt(nonce, sealed, aad)
         except InvalidTag:
             raise DecryptionError(
                 "authentication failed (wrong key, altered, or moved to another row or field)",

@@ -83,7 +83,7 @@ def run(options: argparse.Namespace, pages: Sequence[Page]) -> dict[str, Any]:
         PostgresSandbox() as database,
     ):
         scratch = Path(scratch_dir)
-        extra = {}
+        extra = {"BENCH_SEED_SIZE": "quick" if options.quick else "full"}
         if options.workers:
             extra["GUNICORN_WORKERS"] = str(options.workers)
         if options.worker_threads:

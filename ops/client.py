@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from urllib.parse import urlencode, urlsplit
 
-CSRF_COOKIE = "csrftoken"
+# Production names it with the __Host- prefix (debug off); a development server does not.
+CSRF_COOKIES = ("__Host-csrftoken", "csrftoken")
 # What templates/503.html carries, so a drill can tell the friendly page from any other 503.
 UNAVAILABLE_MARKER = b'data-page="unavailable"'
 
@@ -95,9 +96,9 @@ class Browser:
 
     def csrf_token(self, form_page: str) -> str:
         """The token from the CSRF cookie, fetching the form page first if there is none yet."""
-        if CSRF_COOKIE not in self.cookies:
+        if not any(name in self.cookies for name in CSRF_COOKIES):
             self.get(form_page)
-        return self.cookies[CSRF_COOKIE]
+        return next(self.cookies[name] for name in CSRF_COOKIES if name in self.cookies)
 
     def cookie_header(self) -> str:
         return "; ".join(f"{name}={value}" for name, value in self.cookies.items())
@@ -106,7 +107,7 @@ class Browser:
     def sign_in(self, email: str, password: str) -> None:
         """Sign in through the real login form; raises unless the app accepted it."""
         response = self.post("/accounts/login/", {"username": email, "password": password})
-        if response.status != 302 or "sessionid" not in self.cookies:
+        if response.status != 302 or not any(n.endswith("sessionid") for n in self.cookies):
             raise RuntimeError(f"Signing in as the seeded member failed ({response.status}).")
 
     def sign_up(self, email: str, password: str) -> Response:

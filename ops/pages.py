@@ -6,20 +6,9 @@ signed in through the real login form; `htmx=True` sends `HX-Request: true` like
 a POST carries the CSRF cookie and token. `target` is the least throughput, as a share of the
 baseline's in the same run, that issue 7 asks of the page.
 
-To add a page after the quiz and journal merge, append to `PAGES`, e.g.
-
-    Page("quiz step", "/quiz/{attempt_id}/step/{next_step}/", signed_in=True, target=0.6),
-    Page("quiz answer (htmx)", "/quiz/{attempt_id}/step/{next_step}/", method="POST",
-         form={"answer": "3"}, signed_in=True, htmx=True, target=0.6),
-    Page("results", "/quiz/results/{attempt_id}/", signed_in=True, target=0.4),
-    Page("journal list", "/journal/", signed_in=True, target=0.4),
-    Page("journal search", "/journal/?q={search_word}", signed_in=True),
-    Page("insights", "/journal/insights/", signed_in=True, target=0.4),
-    Page("export (JSON)", "/account/export/journal.json", signed_in=True),
-
-with the real URLs, and make sure a seeder returns every fact they name. Quiz steps are taken
-as the heavy member, in an attempt the seeder leaves in progress (a visitor's attempt lives in
-a session no seeder can make); posting the same answer again and again must stay harmless.
+Quiz steps are taken as the heavy member, in an attempt the seeder leaves in progress (a
+visitor's attempt lives in a session no seeder can make); the answer POST saves the first step's
+answers again and again, which stays harmless. A form field's name may name facts too.
 tests/ops checks that every registered page answers its expected status once seeded, so a
 wrong URL or a missing fact fails the test suite rather than a benchmark run.
 """
@@ -49,15 +38,37 @@ class Page:
         return self.path.format_map(facts)
 
     def form_values(self, facts: Mapping[str, str]) -> dict[str, str]:
-        return {name: value.format_map(facts) for name, value in self.form.items()}
+        return {
+            name.format_map(facts): value.format_map(facts) for name, value in self.form.items()
+        }
 
 
 BASELINE = Page("baseline", "/_harness/baseline/")
+
+QUIZ_STEP = "/quiz/{unfinished_attempt_id}/step/1/"
+# The first step's answers: items_per_step (4) statements, each answered "3".
+STEP_ANSWERS = MappingProxyType({f"item-{{step_item_{n}}}": "3" for n in range(1, 5)})
 
 PAGES: list[Page] = [
     Page("home", "/", target=PUBLIC_TARGET),
     Page("pattern page", "/patterns/{pattern_slug}/", target=PUBLIC_TARGET),
     Page("pattern library", "/patterns/", target=PUBLIC_TARGET),
+    Page("quiz step", QUIZ_STEP, signed_in=True, target=PUBLIC_TARGET),
+    Page(
+        "quiz answer (htmx)",
+        QUIZ_STEP,
+        method="POST",
+        form=STEP_ANSWERS,
+        signed_in=True,
+        htmx=True,
+        target=PUBLIC_TARGET,
+    ),
+    Page("results", "/quiz/results/{attempt_id}/", signed_in=True, target=SIGNED_IN_TARGET),
+    Page("quiz history", "/quiz/history/", signed_in=True, target=SIGNED_IN_TARGET),
+    Page("journal list", "/journal/", signed_in=True, target=SIGNED_IN_TARGET),
+    Page("journal search", "/journal/?q={search_word}", signed_in=True),
+    Page("insights", "/journal/insights/", signed_in=True, target=SIGNED_IN_TARGET),
+    Page("export (JSON)", "/journal/export/json/", signed_in=True),
     Page("account (signed in)", "/account/", signed_in=True, target=SIGNED_IN_TARGET),
     Page("healthz", "/healthz"),
 ]

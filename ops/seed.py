@@ -6,22 +6,33 @@ harness runs. The harnesses call `main` in a subprocess with the run's settings:
 
     python manage.py shell --no-imports -c "from ops.seed import main; main('bench', 'f.json')"
 
-After the quiz and journal merge: implement `seed_members` (below) and add it to the "bench"
-set, and add seeders for whatever else the new pages name (a quiz attempt in progress, its next
-step, a search word that occurs in entries), each returning the facts its pages use.
+`seed_members` writes the members, journals and quiz attempts the signed-in pages read; how
+many depends on $BENCH_SEED_SIZE ("full" by default, "quick" for `--quick`, "tiny" in tests).
 """
 
 from __future__ import annotations
 
 import json
+import os
+import random
+import uuid
 from collections.abc import Callable, Sequence
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
+from django.contrib.auth.hashers import make_password
+from django.contrib.sessions.backends.db import SessionStore
 from django.db import transaction
+from django.utils import timezone
 
 from intimacy_app.accounts.models import User
-from intimacy_app.content.models import Pattern
+from intimacy_app.content.models import Capacity, Feeling, Pattern
 from intimacy_app.content.services import library_load
+from journal.models import Entry
+from quiz import services as quiz_services
+from quiz.models import Answer, Attempt
+from quiz.selectors import current_version
 
 Facts = dict[str, str]
 Seeder = Callable[[], Facts]
@@ -48,27 +59,241 @@ def seed_heavy_member() -> Facts:
     return {"member_email": HEAVY_MEMBER_EMAIL, "member_password": HEAVY_MEMBER_PASSWORD}
 
 
+# --- Members and their journals ---------------------------------------------------------------
+
+# How much `seed_members` writes: `make bench` seeds "full", `--quick` "quick"; the test suite
+# uses "tiny" (see tests/ops). Heavy member's entries, attempts; typical members, their entries.
+SEED_SIZES: dict[str, dict[str, int]] = {
+    "full": {"heavy_entries": 5_000, "heavy_attempts": 20, "typical_members": 200},
+    "quick": {"heavy_entries": 5_000, "heavy_attempts": 20, "typical_members": 20},
+    "tiny": {"heavy_entries": 60, "heavy_attempts": 3, "typical_members": 2},
+}
+SEED_SIZE_VARIABLE = "BENCH_SEED_SIZE"
+SEARCH_WORD = "dinner"
+# Realistic enough for timing: mixed lengths, common words, the search word in about one in ten.
+_SCENES = (
+    "We were making {word} plans and my partner asked about next summer",
+    "A friend texted that she missed me and wanted to talk tonight",
+    "At the family {word} my mother asked when I would settle down",
+    "My date held my hand in the cinema and I went quiet",
+    "A colleague praised my work in front of everyone",
+    "He said he loved me before I had decided anything",
+    "She wanted to meet my friends this weekend",
+    "We argued about money on the way home",
+)
+_WORDS = [
+    "tight",
+    "chest",
+    "heavy",
+    "shoulders",
+    "warm",
+    "face",
+    "cold",
+    "hands",
+    "a",
+    "knot",
+    "in",
+    "my",
+    "stomach",
+    "shallow",
+    "breath",
+    "I",
+    "wanted",
+    "to",
+    "leave",
+    "the",
+    "room",
+    "and",
+    "check",
+    "my",
+    "phone",
+    "make",
+    "a",
+    "joke",
+    "change",
+    "the",
+    "subject",
+    "they",
+    "will",
+    "see",
+    "too",
+    "much",
+    "I",
+    "am",
+    "not",
+    "enough",
+    "this",
+    "is",
+    "a",
+    "trap",
+    "I",
+    "will",
+    "lose",
+    "myself",
+    "it",
+    "is",
+    "safer",
+    "alone",
+]
+
+
+def _sentence(rng: random.Random, words: int) -> str:
+    return " ".join(rng.choice(_WORDS) for _ in range(words)).capitalize() + "."
+
+
+def _entry_texts(rng: random.Random, number: int) -> dict[str, str]:
+    word = SEARCH_WORD if number % 10 == 0 else "evening"
+    texts = {
+        "situation": rng.choice(_SCENES).format(word=word)
+        + ". "
+        + _sentence(rng, rng.randint(8, 60)),
+        "body": _sentence(rng, rng.randint(5, 30)) if rng.random() < 0.7 else "",
+        "story": _sentence(rng, rng.randint(5, 40)) if rng.random() < 0.6 else "",
+        "next_time_note": _sentence(rng, rng.randint(4, 20)) if rng.random() < 0.3 else "",
+        "follow_up_note": _sentence(rng, rng.randint(4, 25)) if rng.random() < 0.15 else "",
+    }
+    return texts
+
+
+def _journal(owner: User, count: int, rng: random.Random, content: dict[str, list[Any]]) -> None:
+    """`count` entries over two years, encrypted by the field's own code as bulk_create saves."""
+    now = timezone.now()
+    entries: list[Entry] = []
+    for number in range(count):
+        occurred = now - timedelta(minutes=rng.randint(5, 2 * 365 * 24 * 60))
+        entry = Entry(
+            id=uuid.uuid4(),
+            owner=owner,
+            occurred_at=occurred,
+            created_at=occurred,
+            updated_at=occurred,
+            with_whom=rng.choice([*Entry.WithWhom.values, ""]),
+            urge_strength=rng.choice([None, *range(11)]),
+            action=rng.choice([*Entry.Action.values, ""]),
+            alarm_check=rng.choice([*Entry.AlarmCheck.values, "", ""]),
+            next_time_capacity=rng.choice(content["capacities"]) if rng.random() < 0.4 else None,
+            tried=rng.choice(Entry.Tried.values) if rng.random() < 0.2 else "",
+            **_entry_texts(rng, number),
+        )
+        entries.append(entry)
+    Entry.objects.bulk_create(entries, batch_size=500)
+    pattern_links = Entry.patterns.through
+    feeling_links = Entry.feelings.through
+    pattern_links.objects.bulk_create(
+        [
+            pattern_links(entry_id=entry.pk, pattern_id=pattern.pk)
+            for entry in entries
+            for pattern in rng.sample(content["patterns"], rng.randint(0, 2))
+        ],
+        batch_size=2000,
+    )
+    feeling_links.objects.bulk_create(
+        [
+            feeling_links(entry_id=entry.pk, feeling_id=feeling.pk)
+            for entry in entries
+            for feeling in rng.sample(content["feelings"], rng.randint(0, 3))
+        ],
+        batch_size=2000,
+    )
+
+
+def _completed_attempts(owner: User, count: int, rng: random.Random) -> None:
+    """`count` attempts answered in full and scored by the quiz's own services."""
+    version = current_version()
+    if version is None:
+        raise RuntimeError("The quiz has no published version.")
+    items = list(version.items.all())
+    session = SessionStore()
+    for number in range(count):
+        attempt = quiz_services.attempt_start(version=version, user=owner, session=session)
+        Answer.objects.bulk_create(
+            Answer(attempt=attempt, item=item, value=rng.randint(1, 5)) for item in items
+        )
+        quiz_services.attempt_complete(attempt=attempt)
+        # Spread them over two years, oldest first, so history shows real trends.
+        when = timezone.now() - timedelta(days=30 * (count - number))
+        Attempt.objects.filter(pk=attempt.pk).update(
+            started_at=when, updated_at=when, completed_at=when + timedelta(minutes=9)
+        )
+
+
+def _size() -> dict[str, int]:
+    return SEED_SIZES[os.environ.get(SEED_SIZE_VARIABLE, "full")]
+
+
 def seed_members(
     *,
-    typical_members: int = 200,
+    typical_members: int | None = None,
     typical_entries: int = 50,
-    heavy_entries: int = 5_000,
-    heavy_attempts: int = 20,
+    heavy_entries: int | None = None,
+    heavy_attempts: int | None = None,
 ) -> Facts:
-    """Realistic data for issue 7, to be written once the quiz and journal exist.
+    """The heavy member's journal and quiz history, and many typical members beside them.
 
-    It is to give the heavy member (`seed_heavy_member`) `heavy_entries` journal entries and
-    `heavy_attempts` completed quiz attempts, and create `typical_members` more members with
-    about `typical_entries` entries each. Entries go through the journal's own write path for
-    encryption (in bulk, not one request each), spread over two years, with every field kind
-    filled in at realistic rates. It returns the facts the member pages need: an attempt id for
-    the results page, an entry id, and a word that occurs in some entries for search.
+    Sizes default to `SEED_SIZES[$BENCH_SEED_SIZE]` ("full": 5,000 entries and 20 completed
+    attempts for the heavy member, 200 typical members with about `typical_entries` entries and
+    1-3 attempts each). Entries are written in bulk through the journal's encrypted field, so
+    every row decrypts exactly as one saved through the form. Seeding again writes nothing new.
+    Returns the facts the member pages need: the latest result, an unfinished attempt at its
+    first step with that step's item ids, an entry id and a word that occurs in some entries.
     """
-    raise NotImplementedError("seed_members is written after the quiz and journal merge.")
+    size = _size()
+    typical_members = size["typical_members"] if typical_members is None else typical_members
+    heavy_entries = size["heavy_entries"] if heavy_entries is None else heavy_entries
+    heavy_attempts = size["heavy_attempts"] if heavy_attempts is None else heavy_attempts
+    if current_version() is None:
+        quiz_services.instrument_load()
+    heavy = User.objects.get(email=HEAVY_MEMBER_EMAIL)
+    if not Entry.objects.filter(owner=heavy).exists():
+        with transaction.atomic():
+            _seed_everyone(heavy, typical_members, typical_entries, heavy_entries, heavy_attempts)
+    return _member_facts(heavy)
+
+
+def _seed_everyone(
+    heavy: User, typical_members: int, typical_entries: int, heavy_entries: int, attempts: int
+) -> None:
+    rng = random.Random(7)  # noqa: S311 - made-up data, the same every run
+    content: dict[str, list[Any]] = {
+        "patterns": list(Pattern.objects.published()),
+        "feelings": list(Feeling.objects.all()),
+        "capacities": list(Capacity.objects.published()),
+    }
+    password = make_password(None)  # typical members never sign in
+    typical = User.objects.bulk_create(
+        User(email=f"member-{number}@bench.invalid", password=password)
+        for number in range(typical_members)
+    )
+    _journal(heavy, heavy_entries, rng, content)
+    _completed_attempts(heavy, attempts, rng)
+    for member in typical:
+        _journal(member, rng.randint(typical_entries // 2, typical_entries * 3 // 2), rng, content)
+        _completed_attempts(member, rng.randint(1, 3), rng)
+
+
+def _member_facts(heavy: User) -> Facts:
+    version = current_version()
+    assert version is not None
+    unfinished = Attempt.objects.unfinished().filter(user=heavy, version=version).first()
+    if unfinished is None:
+        unfinished = quiz_services.attempt_start(
+            version=version, user=heavy, session=SessionStore()
+        )
+    first_step = list(version.items.values_list("pk", flat=True)[: version.items_per_step])
+    latest = Attempt.objects.completed().filter(user=heavy).order_by("-completed_at").first()
+    entry = Entry.objects.owned_by(heavy).newest_first().first()
+    assert latest is not None and entry is not None
+    return {
+        "attempt_id": str(latest.pk),
+        "unfinished_attempt_id": str(unfinished.pk),
+        **{f"step_item_{n}": str(pk) for n, pk in enumerate(first_step, start=1)},
+        "entry_id": str(entry.pk),
+        "search_word": SEARCH_WORD,
+    }
 
 
 SEED_SETS: dict[str, Sequence[Seeder]] = {
-    "bench": (seed_content, seed_heavy_member),
+    "bench": (seed_content, seed_heavy_member, seed_members),
     "faults": (seed_content,),
 }
 

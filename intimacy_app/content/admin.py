@@ -1,10 +1,36 @@
 """Content editing in the admin: what the "Content editors" group works with."""
 
+from typing import Any
+
 from django.contrib import admin
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Model, QuerySet
+from django.forms import ModelForm
 from django.http import HttpRequest
 
 from intimacy_app.content.models import Capacity, Feeling, Pattern, Prompt, Source
+from intimacy_app.content.services import content_changed
+
+
+class ContentAdmin(admin.ModelAdmin):
+    """Every save or delete in the content admin tells the site's cached pages it changed."""
+
+    def save_model(self, request: HttpRequest, obj: Any, form: ModelForm, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        content_changed()
+
+    def save_related(
+        self, request: HttpRequest, form: ModelForm, formsets: Any, change: bool
+    ) -> None:
+        super().save_related(request, form, formsets, change)  # links and inline prompts
+        content_changed()
+
+    def delete_model(self, request: HttpRequest, obj: Model) -> None:
+        super().delete_model(request, obj)
+        content_changed()
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        super().delete_queryset(request, queryset)
+        content_changed()
 
 
 class PromptInline(admin.TabularInline):
@@ -24,7 +50,7 @@ class CapacityPromptInline(PromptInline):
 
 
 @admin.register(Pattern)
-class PatternAdmin(admin.ModelAdmin):
+class PatternAdmin(ContentAdmin):
     list_display = ("name", "slug", "order", "is_published", "capacity_count", "updated_at")
     list_editable = ("order", "is_published")
     list_filter = ("is_published", "capacities")
@@ -47,7 +73,7 @@ class PatternAdmin(admin.ModelAdmin):
 
 
 @admin.register(Capacity)
-class CapacityAdmin(admin.ModelAdmin):
+class CapacityAdmin(ContentAdmin):
     list_display = ("name", "slug", "order", "is_published", "updated_at")
     list_editable = ("order", "is_published")
     list_filter = ("is_published", "patterns")
@@ -63,7 +89,7 @@ class CapacityAdmin(admin.ModelAdmin):
 
 
 @admin.register(Prompt)
-class PromptAdmin(admin.ModelAdmin):
+class PromptAdmin(ContentAdmin):
     list_display = ("text", "pattern", "capacity", "order", "is_published")
     list_editable = ("order", "is_published")
     list_filter = ("is_published", "pattern", "capacity")
@@ -73,7 +99,7 @@ class PromptAdmin(admin.ModelAdmin):
 
 
 @admin.register(Feeling)
-class FeelingAdmin(admin.ModelAdmin):
+class FeelingAdmin(ContentAdmin):
     list_display = ("name", "group", "slug", "order", "is_published")
     list_editable = ("order", "is_published")
     list_filter = ("group", "is_published")
@@ -82,7 +108,7 @@ class FeelingAdmin(admin.ModelAdmin):
 
 
 @admin.register(Source)
-class SourceAdmin(admin.ModelAdmin):
+class SourceAdmin(ContentAdmin):
     list_display = ("title", "authors", "year", "kind", "order", "is_published")
     list_editable = ("order", "is_published")
     list_filter = ("kind", "is_published")

@@ -1,15 +1,46 @@
-"""Reads of the content library for the public pages."""
+"""Reads of the content library for the public pages, cached until the library changes.
+
+The library changes only through `services` (the loader, and the admin, which calls
+`services.content_changed`); each change puts a new version in the cache, and every cached
+read is filed under the version it was read at, so an edit is seen on the next request. With a
+per-process cache (no Redis) other processes hold their copy for at most CACHE_SECONDS.
+"""
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet
+import uuid
+from collections.abc import Callable
+
+from django.core.cache import cache
+from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 
 from intimacy_app.content.models import Capacity, Pattern, Prompt, Source
 
+VERSION_KEY = "content:version"
+CACHE_SECONDS = 5 * 60
 
-def pattern_list() -> QuerySet[Pattern]:
-    return Pattern.objects.published()
+
+def library_version() -> str:
+    """The token every cached read of the library is filed under; new after each change."""
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        cache.add(VERSION_KEY, uuid.uuid4().hex, None)
+        version = cache.get(VERSION_KEY, "")
+    return str(version)
+
+
+def _cached[T](name: str, read: Callable[[], T]) -> T:
+    key = f"content:{library_version()}:{name}"
+    value: T | None = cache.get(key)
+    if value is None:
+        value = read()
+        cache.set(key, value, CACHE_SECONDS)
+    return value
+
+
+def pattern_list() -> list[Pattern]:
+    return _cached("patterns", lambda: list(Pattern.objects.published()))
 
 
 def pattern_detail(*, slug: str) -> Pattern:
@@ -19,7 +50,7 @@ def pattern_detail(*, slug: str) -> Pattern:
         Prefetch("prompts", queryset=Prompt.objects.published()),
         Prefetch("sources", queryset=Source.objects.published()),
     )
-    return get_object_or_404(queryset, slug=slug)
+    return _cached(f"pattern:{slug}", lambda: get_object_or_404(queryset, slug=slug))
 
 
 def capacity_detail(*, slug: str) -> Capacity:
@@ -29,8 +60,8 @@ def capacity_detail(*, slug: str) -> Capacity:
         Prefetch("prompts", queryset=Prompt.objects.published()),
         Prefetch("sources", queryset=Source.objects.published()),
     )
-    return get_object_or_404(queryset, slug=slug)
+    return _cached(f"capacity:{slug}", lambda: get_object_or_404(queryset, slug=slug))
 
 
-def capacity_list() -> QuerySet[Capacity]:
-    return Capacity.objects.published()
+def capacity_list() -> list[Capacity]:
+    return _cached("capacities", lambda: list(Capacity.objects.published()))

@@ -1,17 +1,20 @@
-"""Writes to the content library: loading the shipped library from its data file."""
+"""Writes to the content library: loading the shipped library, and saying it changed."""
 
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 from typing import Any
 
+from django.core.cache import cache
 from django.db import models, transaction
 
 from intimacy_app.content.models import Capacity, Feeling, Pattern, Prompt, Source
+from intimacy_app.content.selectors import VERSION_KEY
 
 LIBRARY_PATH = Path(__file__).resolve().parent / "data" / "library.json"
 
@@ -87,6 +90,11 @@ def _load_prompts(
         )
 
 
+def content_changed() -> None:
+    """Make every cached read of the library stale once the current transaction commits."""
+    transaction.on_commit(lambda: cache.set(VERSION_KEY, uuid.uuid4().hex, None))
+
+
 @transaction.atomic
 def library_load(*, path: Path = LIBRARY_PATH, update: bool = False) -> LoadReport:
     """Load the content library from `path`; running it again changes nothing.
@@ -151,4 +159,6 @@ def library_load(*, path: Path = LIBRARY_PATH, update: bool = False) -> LoadRepo
             update=update,
             report=report,
         )
+    if report.changed_anything:
+        content_changed()
     return report

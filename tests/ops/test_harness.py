@@ -27,6 +27,11 @@ def harness_urls(settings: Any) -> None:
     settings.TEMPLATES = harness_settings.TEMPLATES
 
 
+@pytest.fixture(autouse=True)
+def _tiny_seed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BENCH_SEED_SIZE", "tiny")
+
+
 @pytest.fixture
 def bench_facts(db: None) -> dict[str, str]:
     return run_seeders(SEED_SETS["bench"])
