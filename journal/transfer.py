@@ -127,13 +127,18 @@ def entry_to_dict(entry: Entry) -> dict[str, Any]:
     return data
 
 
-def render_json(entries: Iterable[Entry], *, exported_at: datetime) -> str:
-    document = {
+def export_document(entries: Iterable[Entry], *, exported_at: datetime) -> dict[str, Any]:
+    """The JSON export as data, for the journal's own download and the account-wide one."""
+    return {
         "format": FORMAT,
         "version": VERSION,
         "exported_at": exported_at.isoformat(),
         "entries": [entry_to_dict(entry) for entry in entries],
     }
+
+
+def render_json(entries: Iterable[Entry], *, exported_at: datetime) -> str:
+    document = export_document(entries, exported_at=exported_at)
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
 
 
