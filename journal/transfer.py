@@ -196,6 +196,12 @@ def _when(moment: datetime) -> str:
     return f"{local:%A} {local.day} {local:%B %Y, %H:%M}"
 
 
+def _inert(text: str) -> str:
+    """Text as Markdown that shows it rather than running it: a backslash before every "<" so
+    no viewer takes what a member typed for raw HTML (CommonMark shows the "<" alone)."""
+    return text.replace("\\<", "\\\\<").replace("<", "\\<")
+
+
 def render_markdown(entries: Iterable[Entry], *, exported_at: datetime) -> str:
     """A document to read or print: one section per entry, oldest first."""
     lines = [
@@ -221,13 +227,13 @@ def render_markdown(entries: Iterable[Entry], *, exported_at: datetime) -> str:
         for heading, name in sections:
             text = UNREADABLE if name in entry.unreadable_fields else getattr(entry, name)
             if text:
-                lines += [f"**{heading}.** {text}", ""]
+                lines += [f"**{heading}.** {_inert(text)}", ""]
         moves = ", ".join(pattern.name for pattern in entry.patterns.all())
         feelings = ", ".join(feeling.name for feeling in entry.feelings.all())
         if moves:
-            lines += [f"**Moves:** {moves}", ""]
+            lines += [f"**Moves:** {_inert(moves)}", ""]
         if feelings:
-            lines += [f"**Feelings:** {feelings}", ""]
+            lines += [f"**Feelings:** {_inert(feelings)}", ""]
         if entry.alarm_check:
             lines += [f"**Old alarm or real danger?** {entry.get_alarm_check_display()}", ""]
         plan = " — ".join(
@@ -239,13 +245,14 @@ def render_markdown(entries: Iterable[Entry], *, exported_at: datetime) -> str:
             if part
         )
         if plan:
-            lines += [f"**Next time:** {plan}", ""]
+            lines += [f"**Next time:** {_inert(plan)}", ""]
         if entry.tried or entry.follow_up_note or "follow_up_note" in entry.unreadable_fields:
             note = (
                 UNREADABLE if "follow_up_note" in entry.unreadable_fields else entry.follow_up_note
             )
             tried = f"Tried it: {entry.get_tried_display().lower()}." if entry.tried else ""
-            lines += [f"**Last time's plan.** {' '.join(p for p in (tried, note) if p)}", ""]
+            reported = " ".join(p for p in (tried, note) if p)
+            lines += [f"**Last time's plan.** {_inert(reported)}", ""]
     return "\n".join(lines).rstrip() + "\n"
 
 
