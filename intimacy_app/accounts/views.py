@@ -35,8 +35,12 @@ WRONG_CODE = "That code did not match. Codes change every 30 seconds: try the ne
 
 
 def _safe_next(request: HttpRequest, fallback: str) -> str:
+    """Where `next` asks to go, if that is a path on this site; otherwise `fallback`.
+
+    Only paths: redirect() would take anything else without a slash for a URL name to reverse.
+    """
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return target
