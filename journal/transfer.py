@@ -19,6 +19,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -37,6 +38,7 @@ MAX_BYTES = 5 * 1024 * 1024
 MAX_ENTRIES = 20_000
 MAX_ERRORS = 10
 UNREADABLE = "[This part could not be read.]"
+SLUG = re.compile(r"[-a-zA-Z0-9_]{1,100}")
 
 TEXT_FIELDS = ("situation", "body", "story", "next_time_note", "follow_up_note")
 CHOICE_FIELDS = {
@@ -305,8 +307,13 @@ def _check_text(value: Any, name: str, where: str, problems: _Problems) -> str:
     return value
 
 
+def _is_slug(value: Any) -> bool:
+    # Checked here so nothing but a slug (no NUL, no lone surrogate) reaches a database query.
+    return isinstance(value, str) and SLUG.fullmatch(value) is not None
+
+
 def _check_slugs(value: Any, where: str, problems: _Problems) -> list[str]:
-    if not isinstance(value, list) or not all(isinstance(slug, str) for slug in value):
+    if not isinstance(value, list) or not all(_is_slug(slug) for slug in value):
         problems.add(f"{where} must be a list of names (slugs).")
         return []
     return list(dict.fromkeys(value))
@@ -363,7 +370,7 @@ def _read_entry(position: int, data: Any, problems: _Problems) -> ImportedEntry 
     if urge is not None and (type(urge) is not int or not 0 <= urge <= 10):
         problems.add(f"{where}: 'urge_strength' must be a whole number from 0 to 10, or null.")
     capacity = data.get("next_time_capacity")
-    if capacity is not None and not isinstance(capacity, str):
+    if capacity is not None and not _is_slug(capacity):
         problems.add(f"{where}: 'next_time_capacity' must be a name (slug) or null.")
     patterns = _check_slugs(data.get("patterns", []), f"{where} 'patterns'", problems)
     feelings = _check_slugs(data.get("feelings", []), f"{where} 'feelings'", problems)
