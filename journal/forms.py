@@ -13,6 +13,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from intimacy_app.accounts.models import User
+from intimacy_app.content.forms import ContentMultipleChoiceField
 from intimacy_app.content.models import Capacity, Feeling, Pattern
 from journal.models import TEXT_MAX_LENGTH, Entry
 from journal.selectors import INSIGHT_PERIODS, EntryFilters
@@ -134,6 +135,10 @@ class EntryForm(forms.ModelForm):
         widgets = {
             "patterns": forms.CheckboxSelectMultiple,
             "feelings": forms.CheckboxSelectMultiple,
+        }
+        field_classes = {
+            "patterns": ContentMultipleChoiceField,
+            "feelings": ContentMultipleChoiceField,
         }
 
     def __init__(
@@ -298,7 +303,7 @@ class EntryFilterForm(forms.Form):
 class PromptsForm(forms.Form):
     """The moves ticked so far, sent when the ticks change, to choose prompts for them."""
 
-    patterns = forms.ModelMultipleChoiceField(
+    patterns = ContentMultipleChoiceField(
         queryset=Pattern.objects.published(),
         required=False,
         error_messages={

@@ -19,6 +19,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -37,6 +38,7 @@ MAX_BYTES = 5 * 1024 * 1024
 MAX_ENTRIES = 20_000
 MAX_ERRORS = 10
 UNREADABLE = "[This part could not be read.]"
+SLUG = re.compile(r"[-a-zA-Z0-9_]{1,100}")
 
 TEXT_FIELDS = ("situation", "body", "story", "next_time_note", "follow_up_note")
 CHOICE_FIELDS = {
@@ -127,13 +129,18 @@ def entry_to_dict(entry: Entry) -> dict[str, Any]:
     return data
 
 
-def render_json(entries: Iterable[Entry], *, exported_at: datetime) -> str:
-    document = {
+def export_document(entries: Iterable[Entry], *, exported_at: datetime) -> dict[str, Any]:
+    """The JSON export as data, for the journal's own download and the account-wide one."""
+    return {
         "format": FORMAT,
         "version": VERSION,
         "exported_at": exported_at.isoformat(),
         "entries": [entry_to_dict(entry) for entry in entries],
     }
+
+
+def render_json(entries: Iterable[Entry], *, exported_at: datetime) -> str:
+    document = export_document(entries, exported_at=exported_at)
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
 
 
@@ -191,6 +198,12 @@ def _when(moment: datetime) -> str:
     return f"{local:%A} {local.day} {local:%B %Y, %H:%M}"
 
 
+def _inert(text: str) -> str:
+    """Text as Markdown that shows it rather than running it: a backslash before every "<" so
+    no viewer takes what a member typed for raw HTML (CommonMark shows the "<" alone)."""
+    return text.replace("\\<", "\\\\<").replace("<", "\\<")
+
+
 def render_markdown(entries: Iterable[Entry], *, exported_at: datetime) -> str:
     """A document to read or print: one section per entry, oldest first."""
     lines = [
@@ -216,13 +229,13 @@ def render_markdown(entries: Iterable[Entry], *, exported_at: datetime) -> str:
         for heading, name in sections:
             text = UNREADABLE if name in entry.unreadable_fields else getattr(entry, name)
             if text:
-                lines += [f"**{heading}.** {text}", ""]
+                lines += [f"**{heading}.** {_inert(text)}", ""]
         moves = ", ".join(pattern.name for pattern in entry.patterns.all())
         feelings = ", ".join(feeling.name for feeling in entry.feelings.all())
         if moves:
-            lines += [f"**Moves:** {moves}", ""]
+            lines += [f"**Moves:** {_inert(moves)}", ""]
         if feelings:
-            lines += [f"**Feelings:** {feelings}", ""]
+            lines += [f"**Feelings:** {_inert(feelings)}", ""]
         if entry.alarm_check:
             lines += [f"**Old alarm or real danger?** {entry.get_alarm_check_display()}", ""]
         plan = " — ".join(
@@ -234,13 +247,14 @@ def render_markdown(entries: Iterable[Entry], *, exported_at: datetime) -> str:
             if part
         )
         if plan:
-            lines += [f"**Next time:** {plan}", ""]
+            lines += [f"**Next time:** {_inert(plan)}", ""]
         if entry.tried or entry.follow_up_note or "follow_up_note" in entry.unreadable_fields:
             note = (
                 UNREADABLE if "follow_up_note" in entry.unreadable_fields else entry.follow_up_note
             )
             tried = f"Tried it: {entry.get_tried_display().lower()}." if entry.tried else ""
-            lines += [f"**Last time's plan.** {' '.join(p for p in (tried, note) if p)}", ""]
+            reported = " ".join(p for p in (tried, note) if p)
+            lines += [f"**Last time's plan.** {_inert(reported)}", ""]
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -293,8 +307,13 @@ def _check_text(value: Any, name: str, where: str, problems: _Problems) -> str:
     return value
 
 
+def _is_slug(value: Any) -> bool:
+    # Checked here so nothing but a slug (no NUL, no lone surrogate) reaches a database query.
+    return isinstance(value, str) and SLUG.fullmatch(value) is not None
+
+
 def _check_slugs(value: Any, where: str, problems: _Problems) -> list[str]:
-    if not isinstance(value, list) or not all(isinstance(slug, str) for slug in value):
+    if not isinstance(value, list) or not all(_is_slug(slug) for slug in value):
         problems.add(f"{where} must be a list of names (slugs).")
         return []
     return list(dict.fromkeys(value))
@@ -351,7 +370,7 @@ def _read_entry(position: int, data: Any, problems: _Problems) -> ImportedEntry 
     if urge is not None and (type(urge) is not int or not 0 <= urge <= 10):
         problems.add(f"{where}: 'urge_strength' must be a whole number from 0 to 10, or null.")
     capacity = data.get("next_time_capacity")
-    if capacity is not None and not isinstance(capacity, str):
+    if capacity is not None and not _is_slug(capacity):
         problems.add(f"{where}: 'next_time_capacity' must be a name (slug) or null.")
     patterns = _check_slugs(data.get("patterns", []), f"{where} 'patterns'", problems)
     feelings = _check_slugs(data.get("feelings", []), f"{where} 'feelings'", problems)

@@ -26,6 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 from django_htmx.middleware import HtmxDetails
 
+from intimacy_app.accounts.decorators import recent_auth_required
 from intimacy_app.accounts.models import User
 from journal import selectors, services, transfer
 from journal.forms import (
@@ -258,6 +259,7 @@ def insights(request: MemberRequest) -> HttpResponse:
 
 
 @require_GET
+@recent_auth_required
 @member_view
 def export(request: MemberRequest) -> HttpResponse:
     """Download everything, bring an export back in, or start over."""
@@ -276,6 +278,7 @@ EXPORTS: dict[str, tuple[str, str]] = {
 
 
 @require_GET
+@recent_auth_required
 @member_view
 def export_file(request: MemberRequest, fmt: str) -> HttpResponse:
     """The member's whole journal as a download: JSON (imports back), CSV or Markdown."""
@@ -302,6 +305,7 @@ UPLOAD_SLACK = 64 * 1024
 
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
+@recent_auth_required
 @member_view
 def entries_import(request: MemberRequest) -> HttpResponse:
     """Bring a JSON export back in; a bad file changes nothing and says why."""

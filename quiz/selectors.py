@@ -492,3 +492,17 @@ def member_history(*, user: User) -> History:
     latest = thresholds[attempts[-1].version_id] if attempts else {}
     typical = statistics.median(latest.values()) if latest else _threshold(sd=None, alpha=None)
     return History(attempts=attempts[::-1], trends=trends, typical_threshold=typical)
+
+
+def attempts_for_export(*, user: User) -> AttemptQuerySet:
+    """Every attempt of the member, oldest first, with each answer's statement and the scores."""
+    answers = Answer.objects.select_related("item").order_by("item__order", "item_id")
+    return (
+        Attempt.objects.filter(user=user)
+        .select_related("version__instrument")
+        .prefetch_related(
+            Prefetch("answers", queryset=answers),
+            Prefetch("scores", queryset=PatternScore.objects.order_by("rank")),
+        )
+        .order_by("started_at")
+    )

@@ -9,8 +9,10 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Mapping
+from datetime import timedelta
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -298,3 +300,17 @@ def attempt_claim(*, session: SessionBase, user: User) -> int:
     claimed = Attempt.objects.filter(pk__in=ids, user__isnull=True).update(user=user)
     session.pop(SESSION_KEY, None)
     return claimed
+
+
+@transaction.atomic
+def visitor_attempts_prune(*, older_than: timedelta | None = None) -> int:
+    """Delete visitors' attempts (no account) untouched for longer than a visitor's session
+    lives, with their answers and scores; returns how many attempts went. Safe to repeat.
+
+    By then the browser session that could open them has expired, so nobody can reach them.
+    """
+    age = older_than or timedelta(seconds=settings.SESSION_COOKIE_AGE)
+    stale = Attempt.objects.filter(user__isnull=True, updated_at__lt=timezone.now() - age)
+    count = stale.count()
+    stale.delete()
+    return count

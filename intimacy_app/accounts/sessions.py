@@ -52,10 +52,14 @@ class SessionStore(DatabaseSessionStore):
 
 
 def _member_id(data: dict[str, Any]) -> int | None:
-    try:
-        return int(data[SESSION_KEY])
-    except (KeyError, TypeError, ValueError):
-        return None
+    """Whose session this is: the signed-in member, or the member whose code a half-finished
+    two-step sign-in waits for (so deleting the account deletes that session too)."""
+    for key in (SESSION_KEY, PENDING_USER):
+        try:
+            return int(data[key])
+        except (KeyError, TypeError, ValueError):
+            continue
+    return None
 
 
 def session_start(sender: type, request: HttpRequest, user: User, **kwargs: Any) -> None:

@@ -21,6 +21,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
 
 View = Callable[..., HttpResponseBase]
+EMAIL_MAX_LENGTH = 254
 
 
 def client_address(request: HttpRequest) -> str:
@@ -50,7 +51,11 @@ def attempted_username(request: HttpRequest, credentials: dict[str, Any] | None)
     """The address a sign-in attempt was for, spelled the way accounts store it."""
     source = credentials if credentials else request.POST
     username = source.get("username")
-    return username.strip().lower() if isinstance(username, str) else None
+    if not isinstance(username, str):
+        return None
+    # Whatever was typed is recorded, so it must fit the record: no NUL (PostgreSQL refuses it)
+    # and no longer than an address can be (the column holds 255).
+    return username.replace("\x00", "").strip().lower()[:EMAIL_MAX_LENGTH]
 
 
 def lockout_response(

@@ -1,6 +1,7 @@
 """Joining, signing in and out, confirming it is you, two-step sign-in, the account page and
 leaving."""
 
+import json
 from datetime import timedelta
 from urllib.parse import urlencode
 
@@ -41,8 +42,12 @@ WRONG_CODE = "That code did not match. Codes change every 30 seconds: try the ne
 
 
 def _safe_next(request: HttpRequest, fallback: str) -> str:
+    """Where `next` asks to go, if that is a path on this site; otherwise `fallback`.
+
+    Only paths: redirect() would take anything else without a slash for a URL name to reverse.
+    """
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return target
@@ -272,6 +277,22 @@ def two_factor_disable(request: HttpRequest) -> HttpResponse:
     services.two_factor_disable(user=user)
     messages.success(request, "Two-step sign-in is off. Signing in now needs only your password.")
     return redirect("accounts:account")
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@recent_auth_required
+def account_export(request: HttpRequest) -> HttpResponse:
+    """Everything the account holds as one JSON file (POST), after a page saying what is in it."""
+    if request.method == "GET":
+        return render(request, "accounts/account_export.html")
+    user: User = request.user  # type: ignore[assignment]
+    document = selectors.account_export(user=user, exported_at=timezone.now())
+    body = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+    response = HttpResponse(body, content_type="application/json; charset=utf-8")
+    filename = f"stay-in-the-room-account-{timezone.localdate():%Y-%m-%d}.json"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
 
 
 @require_http_methods(["GET", "POST"])
