@@ -13,12 +13,14 @@ from collections.abc import Callable
 
 from django.core.cache import cache
 from django.db.models import Prefetch
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from intimacy_app.content.models import Capacity, Pattern, Prompt, Source
 
 VERSION_KEY = "content:version"
 CACHE_SECONDS = 5 * 60
+SLUG_MAX_LENGTH = 60  # the slug field of every content model
 
 
 def library_version() -> str:
@@ -39,6 +41,16 @@ def _cached[T](name: str, read: Callable[[], T]) -> T:
     return value
 
 
+def _known_slug(slug: str) -> str:
+    """A slug that could exist; anything longer than the field allows is simply not found.
+
+    Checked before the slug becomes part of a cache key, which has a length limit of its own.
+    """
+    if len(slug) > SLUG_MAX_LENGTH:
+        raise Http404("No such page.")
+    return slug
+
+
 def pattern_list() -> list[Pattern]:
     return _cached("patterns", lambda: list(Pattern.objects.published()))
 
@@ -50,6 +62,7 @@ def pattern_detail(*, slug: str) -> Pattern:
         Prefetch("prompts", queryset=Prompt.objects.published()),
         Prefetch("sources", queryset=Source.objects.published()),
     )
+    slug = _known_slug(slug)
     return _cached(f"pattern:{slug}", lambda: get_object_or_404(queryset, slug=slug))
 
 
@@ -60,6 +73,7 @@ def capacity_detail(*, slug: str) -> Capacity:
         Prefetch("prompts", queryset=Prompt.objects.published()),
         Prefetch("sources", queryset=Source.objects.published()),
     )
+    slug = _known_slug(slug)
     return _cached(f"capacity:{slug}", lambda: get_object_or_404(queryset, slug=slug))
 
 

@@ -102,3 +102,8 @@ def test_pages_load_nothing_from_another_host(client: Client, library: LoadRepor
         )
         assert loaded, url
         assert all(not re.match(r"^(https?:)?//", ref) for ref in loaded), (url, loaded)
+
+
+@pytest.mark.parametrize("prefix", ["/patterns/", "/capacities/"])
+def test_a_slug_longer_than_any_stored_one_is_simply_not_found(client: Client, prefix: str) -> None:
+    assert client.get(f"{prefix}{'x' * 500}/").status_code == 404
