@@ -2,8 +2,8 @@
 
 Every test here is marked `e2e` and skipped, with one reason, where no browser is installed.
 A test asks for `page` (a visitor, run once at phone and once at desktop size), `no_script_page`
-(the same with JavaScript off) or `member_page` (the same, signed in), walks a journey by role and label, and calls `check_page(page, name)` from
-tests/e2e/helpers.py on each page it lands on.
+(the same with JavaScript off) or `member_page` (the same, signed in), walks a journey by role
+and label, and calls `check_page(page, name)` from tests/e2e/helpers.py on each page it lands on.
 """
 
 from __future__ import annotations
