@@ -80,7 +80,7 @@ def test_a_member_keeps_a_journal_and_then_deletes_the_account(member_page: Page
     check_page(page, "journal-export")
     with page.expect_download() as download:
         page.get_by_role("link", name="JSON").click()
-    exported = json.loads(open(download.value.path()).read())
+    exported = json.loads(download.value.path().read_text())
     assert "stayed to talk" in json.dumps(exported)
 
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Account").click()
