@@ -45,7 +45,7 @@
     }
     settled.add(event.detail);
     var region = swappedRegion(event);
-    if (!region || region.closest("[data-keep-focus]")) {
+    if (!region || region.matches("[data-keep-focus]")) {
       return;
     }
     var heading = region.querySelector("h1, h2, h3");

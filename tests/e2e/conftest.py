@@ -1,9 +1,9 @@
 """Browser tests: the system Chromium, driven by pytest-playwright, against the live server.
 
 Every test here is marked `e2e` and skipped, with one reason, where no browser is installed.
-A test asks for `page` (a visitor, run once at phone and once at desktop size) or `member_page`
-(the same, signed in), walks a journey by role and label, and calls `check_page(page, name)` from
-tests/e2e/helpers.py on each page it lands on.
+A test asks for `page` (a visitor, run once at phone and once at desktop size), `no_script_page`
+(the same with JavaScript off) or `member_page` (the same, signed in), walks a journey by role
+and label, and calls `check_page(page, name)` from tests/e2e/helpers.py on each page it lands on.
 """
 
 from __future__ import annotations
@@ -118,8 +118,14 @@ def open_page(
     """
     elsewhere: list[str] = []
 
-    def open_(viewport: str = "desktop", scheme: ColorScheme | None = None) -> Page:
-        context = new_context(**VIEWPORTS[viewport], color_scheme=scheme or color_scheme)
+    def open_(
+        viewport: str = "desktop", scheme: ColorScheme | None = None, *, javascript: bool = True
+    ) -> Page:
+        context = new_context(
+            **VIEWPORTS[viewport],
+            color_scheme=scheme or color_scheme,
+            java_script_enabled=javascript,
+        )
         context.on(
             "request",
             lambda request: (
@@ -144,6 +150,12 @@ def viewport(request: pytest.FixtureRequest) -> str:
 def page(open_page: OpenPage, viewport: str) -> Page:
     """A visitor's page, at each viewport in turn."""
     return open_page(viewport)
+
+
+@pytest.fixture
+def no_script_page(open_page: OpenPage, viewport: str) -> Page:
+    """A visitor's page with JavaScript switched off, at each viewport in turn."""
+    return open_page(viewport, javascript=False)
 
 
 @pytest.fixture

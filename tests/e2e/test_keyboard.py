@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from playwright.sync_api import Page, expect
 
@@ -64,3 +65,74 @@ def test_a_member_signs_in_browses_and_signs_out_with_the_keyboard_alone(
     expect_focus_visible(page)
     page.keyboard.press("Enter")
     expect(main_nav.get_by_role("link", name=re.compile("sign in", re.I))).to_be_visible()
+
+
+def test_the_quiz_is_answered_with_the_keyboard_alone(desktop_page: Page) -> None:
+    from quiz import services as quiz_services
+
+    quiz_services.instrument_load()
+    page = desktop_page
+    page.goto("/quiz/")
+    tab_to(page, page.get_by_role("button", name="Begin the quiz"))
+    expect_focus_visible(page)
+    page.keyboard.press("Enter")
+    expect(page.locator("#progress-label")).to_have_text("Step 1 of 10")
+    statements = page.locator("fieldset.likert")
+    for index in range(statements.count()):
+        # Tab enters each group of radios; the arrow keys move within it and choose.
+        tab_to(page, statements.nth(index).locator("input[type=radio]").first)
+        expect_focus_visible(page)
+        page.keyboard.press("ArrowRight")
+        page.keyboard.press("ArrowRight")
+        expect(statements.nth(index).locator("input:checked")).to_have_count(1)
+    tab_to(page, page.get_by_role("button", name="Next"))
+    expect_focus_visible(page)
+    page.keyboard.press("Enter")
+    expect(page.locator("#progress-label")).to_have_text("Step 2 of 10")
+    expect(page.get_by_role("heading", level=1)).to_be_focused()
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Tab")
+    expect_focus_visible(page)
+
+
+def test_a_member_logs_edits_and_deletes_a_moment_with_the_keyboard_alone(
+    desktop_page: Page, member: User, sign_in: Callable[[Page, User], None]
+) -> None:
+    page = desktop_page
+    sign_in(page, member)
+    page.goto("/journal/")
+    journal_nav = page.get_by_role("navigation", name="Journal")
+    tab_to(page, journal_nav.get_by_role("link", name="Log a moment"))
+    page.keyboard.press("Enter")
+    composer = page.locator("#composer")
+    expect(composer.get_by_role("heading", name="Log a moment")).to_be_focused()
+    page.keyboard.press("Tab")
+    expect(composer.get_by_label(re.compile("what was happening", re.I))).to_be_focused()
+    expect_focus_visible(page)
+    page.keyboard.type("He hugged me goodbye and I stiffened.")
+    page.keyboard.press("Tab")
+    expect_focus_visible(page)
+    page.keyboard.press("Space")
+    expect(composer.locator("input[name=with_whom]:checked")).to_have_count(1)
+    tab_to(page, composer.get_by_role("button", name="Save this moment"))
+    expect_focus_visible(page)
+    page.keyboard.press("Enter")
+    expect(composer.locator(".saved-note p").first).to_be_focused()
+
+    entry = page.locator("#results .entry-slot").first
+    tab_to(page, entry.get_by_role("link", name=re.compile("^Edit")))
+    expect_focus_visible(page)
+    page.keyboard.press("Enter")
+    expect(entry.get_by_role("heading", name="Edit this entry")).to_be_focused()
+    tab_to(page, entry.get_by_role("button", name="Save changes"))
+    page.keyboard.press("Enter")
+    expect(entry.locator(":focus")).to_have_count(1)
+
+    tab_to(page, entry.get_by_role("link", name=re.compile("^Delete")))
+    expect_focus_visible(page)
+    page.keyboard.press("Enter")
+    expect(entry.get_by_role("heading", name=re.compile("^Delete the entry"))).to_be_focused()
+    tab_to(page, entry.get_by_role("button", name="Delete it"))
+    expect_focus_visible(page)
+    page.keyboard.press("Enter")
+    expect(entry.get_by_text("Deleted. That entry is gone.")).to_be_focused()
