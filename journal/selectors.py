@@ -12,13 +12,13 @@ from typing import Any
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 from django.core.paginator import Page, Paginator
-from django.db.models import Avg, Count, Q, QuerySet
+from django.db.models import Avg, Count, Prefetch, Q, QuerySet
 from django.db.models.functions import TruncWeek
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from intimacy_app.accounts.models import User
-from intimacy_app.content.models import Pattern, Prompt
+from intimacy_app.content.models import Capacity, Feeling, Pattern, Prompt
 from journal import charts
 from journal.crypto import DecryptionError
 from journal.fields import associated_data, keyring
@@ -194,12 +194,16 @@ def prompts_for(*, patterns: list[Pattern] | QuerySet[Pattern], user: Member) ->
 
 def entries_for_export(*, user: Member) -> QuerySet[Entry]:
     """Everything in the member's journal, oldest first, with the slugs an export names."""
-    return (
-        _entries(user)
-        .order_by("occurred_at", "created_at")
-        .select_related("next_time_capacity")
-        .prefetch_related("patterns", "feelings")
-    )
+    return _entries(user).order_by("occurred_at", "created_at").prefetch_related(*_NAMES_ONLY)
+
+
+# An export names each pattern, feeling and capacity; loading their long texts thousands of
+# times over was most of its time.
+_NAMES_ONLY = (
+    Prefetch("next_time_capacity", queryset=Capacity.objects.only("slug", "name", "order")),
+    Prefetch("patterns", queryset=Pattern.objects.only("slug", "name", "order")),
+    Prefetch("feelings", queryset=Feeling.objects.only("slug", "name", "order")),
+)
 
 
 def entry_count(*, user: Member) -> int:

@@ -219,18 +219,24 @@ def _check_answer(attempt: Attempt, item: Item, value: object) -> int:
     return value
 
 
-def _write_answer(attempt: Attempt, item: Item, value: int) -> Answer:
-    answer, _ = Answer.objects.update_or_create(
-        attempt=attempt, item=item, defaults={"value": value}
+def _write_answers(attempt: Attempt, answers: Mapping[Item, int]) -> list[Answer]:
+    """Insert or change every answer in one statement, whatever the step's length.
+
+    Callers hold the attempt's row lock, so no other writer can race this upsert.
+    """
+    return Answer.objects.bulk_create(
+        [Answer(attempt=attempt, item=item, value=value) for item, value in answers.items()],
+        update_conflicts=True,
+        unique_fields=["attempt", "item"],
+        update_fields=["value", "answered_at"],
     )
-    return answer
 
 
 @transaction.atomic
 def attempt_answer(*, attempt: Attempt, item: Item, value: int) -> Answer:
     """Save (or change) one answer."""
     locked = _lock_unfinished(attempt)
-    answer = _write_answer(locked, item, _check_answer(locked, item, value))
+    [answer] = _write_answers(locked, {item: _check_answer(locked, item, value)})
     locked.save(update_fields=["updated_at"])
     return answer
 
@@ -240,8 +246,8 @@ def attempt_answer_step(*, attempt: Attempt, answers: Mapping[Item, int]) -> Att
     """Save a step's answers together: all are checked before any is written."""
     locked = _lock_unfinished(attempt)
     checked = {item: _check_answer(locked, item, value) for item, value in answers.items()}
-    for item, value in checked.items():
-        _write_answer(locked, item, value)
+    if checked:
+        _write_answers(locked, checked)
     locked.save(update_fields=["updated_at"])
     return locked
 

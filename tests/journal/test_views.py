@@ -538,3 +538,22 @@ def test_pages_use_the_same_few_queries_however_long_the_journal(
         response = member_client.get(url, params)
     assert response.status_code == 200
     assert ('class="entry-card"' if url == LIST else 'role="img"') in response.text
+
+
+@pytest.mark.parametrize("count", [10, 1_000])
+@pytest.mark.parametrize("fmt", ["json", "csv", "md"])
+def test_every_export_uses_the_same_few_queries_however_long_the_journal(
+    member_client: Client,
+    member: User,
+    library: LoadReport,
+    django_assert_num_queries: Any,
+    count: int,
+    fmt: str,
+) -> None:
+    _fill(member, count)
+    url = reverse("journal:export_file", args=[fmt])
+    member_client.get(url)  # the first request after sign-in refreshes the session
+    with django_assert_num_queries(6):
+        response = member_client.get(url)
+    assert response.status_code == 200
+    assert "attachment" in response["Content-Disposition"]

@@ -1,4 +1,4 @@
-"""A member's quiz pages use the same few queries however long their journal and history."""
+"""A member's quiz pages use the same few queries however long their journal, history or step."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ from django.urls import reverse
 
 from intimacy_app.accounts.models import User
 from journal.models import Entry
-from quiz.models import Attempt, InstrumentVersion
+from quiz.models import Answer, Attempt, InstrumentVersion
 from tests.journal.factories import EntryFactory
+from tests.quiz.factories import InstrumentVersionFactory, ItemFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -51,3 +52,23 @@ def test_results_and_history_use_the_same_few_queries_however_much_the_member_ha
         response = member_client.get(url)
 
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize("per_step", [4, 8])
+def test_saving_a_step_uses_the_same_few_queries_however_many_statements_it_holds(
+    member_client: Client, member: User, django_assert_num_queries: Any, per_step: int
+) -> None:
+    version = InstrumentVersionFactory.create(
+        status=InstrumentVersion.Status.PUBLISHED, items_per_step=per_step
+    )
+    items = [ItemFactory.create(version=version, order=n) for n in range(2 * per_step)]
+    attempt = Attempt.objects.create(version=version, user=member)
+    url = reverse("quiz:step", args=[attempt.pk, 1])
+    member_client.get(url)  # the first request after sign-in refreshes the session
+    answers = {f"item-{item.pk}": "4" for item in items[:per_step]} | {"direction": "next"}
+
+    with django_assert_num_queries(14):
+        response = member_client.post(url, answers, headers={"HX-Request": "true"})
+
+    assert response.status_code == 200
+    assert Answer.objects.filter(attempt=attempt, value=4).count() == per_step
