@@ -533,8 +533,16 @@ class Drill:
             return Browser(self.app.url, timeout=10).get(path)
         return None
 
-    def check_common(self, outcome: Outcome, traffic: Traffic, *, dropped_allowed: int) -> None:
-        """The promises every scenario keeps: calm errors only, writes whole and once."""
+    def check_common(
+        self, outcome: Outcome, traffic: Traffic, *, dropped_allowed: int, faults: bool = True
+    ) -> None:
+        """The promises every scenario keeps: calm errors only, writes whole and once.
+
+        Under an injected fault, a request whose connection dies after its transaction commits
+        is answered with an error although its write is kept: no server can tell that apart from
+        a failure before the commit. That is reported, not refused; what is promised is that
+        the write is whole and that sending the same form again never keeps it twice.
+        """
         hits = traffic.hits
         outcomes = Counter(hit.outcome for hit in hits)
         outcome.figures["requests"] = len(hits)
@@ -553,10 +561,11 @@ class Drill:
             )
             outcome.promise(checked["kept twice or more"] == 0, f"{writes.name}: none kept twice")
             outcome.promise(checked["kept incomplete"] == 0, f"{writes.name}: none half-written")
-            outcome.promise(
-                checked["answered with an error but kept"] == 0,
-                f"{writes.name}: none answered with an error page was kept anyway",
-            )
+            if not faults:
+                outcome.promise(
+                    checked["answered with an error but kept"] == 0,
+                    f"{writes.name}: none answered with an error page was kept anyway",
+                )
 
 
 def _wait_for(condition: Callable[[], bool], timeout: float, step: float = 0.05) -> float | None:
@@ -583,7 +592,7 @@ def concurrent_journal_writes(drill: Drill) -> Outcome:
     with traffic:
         time.sleep(window)
     outcome.figures |= {"members writing at once": writers, "seconds of writing": window}
-    drill.check_common(outcome, traffic, dropped_allowed=0)
+    drill.check_common(outcome, traffic, dropped_allowed=0, faults=False)
     journal = outcome.figures[JournalWrites.name]
     outcome.promise(journal["accepted"] > 0, "entries were accepted at all")
     outcome.promise(
@@ -614,8 +623,11 @@ def database_down_then_back(drill: Drill) -> Outcome:
         down_at = time.monotonic()
         drill.database.stop(mode="fast")
         time.sleep(min(1.0, outage / 2))
-        ready, page = (
+        # The pattern pages come from the content cache and rightly stay up; the quiz's start
+        # page reads the database on every request.
+        ready, page, cached = (
             drill.probe("/readyz"),
+            drill.probe("/quiz/"),
             drill.probe(f"/patterns/{drill.facts['pattern_slug']}/"),
         )
         time.sleep(max(0.0, outage - (time.monotonic() - down_at)))
@@ -643,7 +655,11 @@ def database_down_then_back(drill: Drill) -> Outcome:
     )
     outcome.promise(
         page is not None and page.is_friendly_unavailable,
-        "pages answer the friendly 503 with Retry-After while the database is down",
+        "pages that need the database answer the friendly 503 with Retry-After while it is down",
+    )
+    outcome.promise(
+        cached is not None and (cached.status == 200 or cached.is_friendly_unavailable),
+        "a cached pattern page answers, or answers the friendly 503, while the database is down",
     )
     outcome.promise(
         recovered_in is not None and recovered_in <= RECOVERY_BOUND_SECONDS,

@@ -15,8 +15,9 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any, cast
 
 from django.contrib.auth import SESSION_KEY
-from django.contrib.sessions.backends.base import SessionBase
+from django.contrib.sessions.backends.base import SessionBase, UpdateError
 from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest
 
 if TYPE_CHECKING:
@@ -32,7 +33,32 @@ PENDING_MAX_AGE = timedelta(minutes=5)
 
 
 class SessionStore(DatabaseSessionStore):
-    """Django's database sessions, with the signed-in member recorded beside each row."""
+    """Django's database sessions, with the signed-in member recorded beside each row.
+
+    A session already written with exactly this key and data is not written again in the same
+    request. A view that must keep its session with its other writes (sign-up) saves it inside
+    its transaction; the middleware's save at the end of the request then touches nothing, so
+    a database lost after the commit cannot turn a kept account into an error page.
+    """
+
+    _written: tuple[str | None, bytes] | None = None
+
+    def _snapshot(self) -> tuple[str | None, bytes]:
+        return self.session_key, self.serializer().dumps(self._get_session())  # type: ignore[attr-defined]
+
+    def save(self, must_create: bool = False) -> None:
+        if not must_create and self._written == self._snapshot():
+            return
+        try:
+            super().save(must_create=must_create)
+        except UpdateError as error:
+            # Django reports any database error here as "the session was deleted", which the
+            # session middleware answers with a 400. A lost connection is not that: let it
+            # through as itself, so the person gets the friendly 503 instead.
+            if isinstance(error.__context__, OperationalError | InterfaceError):
+                raise error.__context__ from None
+            raise
+        self._written = self._snapshot()
 
     @classmethod
     def get_model_class(cls) -> type:

@@ -72,6 +72,7 @@ def signup(request: HttpRequest) -> HttpResponse:
                     email=form.cleaned_data["email"], password=form.cleaned_data["password1"]
                 )
                 login(request, user, backend=MODEL_BACKEND)
+                request.session.save()
         elif (user := _joined_moments_ago(request, form)) is not None:
             login(request, user, backend=MODEL_BACKEND)
         if user is not None:
