@@ -15,7 +15,7 @@ from django.utils import timezone
 from intimacy_app.accounts.models import User
 from intimacy_app.content.forms import ContentMultipleChoiceField
 from intimacy_app.content.models import Capacity, Feeling, Pattern
-from journal.models import TEXT_MAX_LENGTH, Entry
+from journal.models import MEMBER_FIELDS, TEXT_MAX_LENGTH, Entry
 from journal.selectors import INSIGHT_PERIODS, EntryFilters
 from journal.transfer import MAX_BYTES
 
@@ -110,23 +110,7 @@ class EntryForm(forms.ModelForm):
 
     class Meta:
         model = Entry
-        fields = (
-            "occurred_at",
-            "with_whom",
-            "situation",
-            "urge_strength",
-            "body",
-            "story",
-            "action",
-            "patterns",
-            "feelings",
-            "alarm_check",
-            "next_time_capacity",
-            "next_time_note",
-            "follows_up",
-            "tried",
-            "follow_up_note",
-        )
+        fields = MEMBER_FIELDS
         labels = {
             "patterns": "Which moves showed up?",
             "feelings": "What were you feeling?",

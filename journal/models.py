@@ -23,6 +23,24 @@ TEXT_MAX_LENGTH = 4000
 FUTURE_SKEW = timedelta(minutes=10)
 EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
 ENCRYPTED_FIELDS = ("situation", "body", "story", "next_time_note", "follow_up_note")
+# What a member writes in an entry, in the order the form asks it; the form and the CSV share it.
+MEMBER_FIELDS = (
+    "occurred_at",
+    "with_whom",
+    "situation",
+    "urge_strength",
+    "body",
+    "story",
+    "action",
+    "patterns",
+    "feelings",
+    "alarm_check",
+    "next_time_capacity",
+    "next_time_note",
+    "follows_up",
+    "tried",
+    "follow_up_note",
+)
 
 
 class EntryQuerySet(models.QuerySet["Entry"]):

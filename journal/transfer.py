@@ -30,7 +30,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from journal.fields import EncryptedTextField
-from journal.models import EARLIEST, FUTURE_SKEW, Entry
+from journal.models import EARLIEST, FUTURE_SKEW, MEMBER_FIELDS, Entry
 
 FORMAT = "stay-in-the-room/journal"
 VERSION = 1
@@ -149,24 +149,7 @@ def _cell(value: str) -> str:
     return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
-CSV_COLUMNS = (
-    "occurred_at",
-    "with_whom",
-    "situation",
-    "urge_strength",
-    "body",
-    "story",
-    "action",
-    "patterns",
-    "feelings",
-    "alarm_check",
-    "next_time_capacity",
-    "next_time_note",
-    "follows_up",
-    "tried",
-    "follow_up_note",
-    "id",
-)
+CSV_COLUMNS = (*MEMBER_FIELDS, "id")
 
 
 def render_csv(entries: Iterable[Entry]) -> str:
