@@ -189,7 +189,13 @@ def tab_to(page: Page, target: Locator, *, limit: int = 60) -> None:
 
 
 def expect_focus_visible(page: Page) -> None:
-    """The focused element is in view and drawn with a solid outline at least 2px wide."""
+    """The focused element is in view and drawn with a solid outline at least 2px wide.
+
+    It is judged once the page has stopped scrolling: at phone size Chromium scrolls a newly
+    focused element into view with an animation, and a Tab pressed mid-animation can leave the
+    next element's scroll undone, which no person tabbing at human speed would see.
+    """
+    page.evaluate(_SCROLL_SETTLED)
     focused = page.locator(":focus")
     expect(focused).to_be_in_viewport()
     outline = focused.evaluate(_OUTLINE)
@@ -219,6 +225,17 @@ def check_keyboard(page: Page) -> None:
     assert not missed, f"not reachable by Tab on {page.url}: {sorted(missed)}"
 
 
+# Resolves once the scroll position has held still for three animation frames.
+_SCROLL_SETTLED = """() => new Promise(resolve => {
+    let last = null, still = 0;
+    const tick = () => {
+        const here = `${scrollX},${scrollY}`;
+        still = here === last ? still + 1 : 0;
+        last = here;
+        if (still >= 3) resolve(true); else requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+})"""
 _CONTROLS = "a[href], button, input:not([type=hidden]), select, textarea, summary, [tabindex='0']"
 _DESCRIBE = """element => `${element.tagName.toLowerCase()} "${
     (element.innerText || element.value || element.getAttribute("aria-label") || element.name || "")
