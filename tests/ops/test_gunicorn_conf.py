@@ -41,7 +41,7 @@ def test_defaults_suit_a_small_server_behind_a_load_balancer() -> None:
     assert (config["worker_class"], config["threads"]) == ("gthread", "4")
     assert (config["timeout"], config["graceful_timeout"]) == ("30", "30")
     assert int(config["keepalive"]) > 60, "outlives a load balancer's idle connections"
-    assert (config["max_requests"], config["max_requests_jitter"]) == ("1000", "100")
+    assert (config["max_requests"], config["max_requests_jitter"]) == ("10000", "1000")
     assert config["accesslog"] == "None", "the app writes its own request lines"
     assert config["control_socket_disable"] == "True"
 
