@@ -83,6 +83,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
+                "intimacy_app.context_processors.site_links",
             ],
         },
     },
@@ -117,6 +118,24 @@ else:
     # deletes expired rows.
     SESSION_ENGINE = "intimacy_app.accounts.sessions"
 
+# A member's own pages, rendered from decrypted journal text and quiz answers, are cached in each
+# worker's memory and nowhere else: never in Redis, never on disk (see accounts.member_cache).
+CACHES["member"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "member-pages",
+    "TIMEOUT": 10 * 60,
+    "OPTIONS": {"MAX_ENTRIES": 1000},
+}
+
+# The quiz's statements as the step page writes them, one copy per statement, answer and error
+# (quiz.forms.Row.rendered_as), shared by everyone and held in each worker's memory.
+CACHES["statements"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "quiz-statements",
+    "TIMEOUT": 60 * 60,
+    "OPTIONS": {"MAX_ENTRIES": 2000},
+}
+
 # A signed-in session ends after this long without a request, and this long after sign-in
 # whatever happens (intimacy_app.accounts.middleware). Visitors' sessions keep Django's default.
 MEMBER_SESSION_IDLE = timedelta(minutes=env.int("DJANGO_SESSION_IDLE_MINUTES", default=120))
@@ -129,7 +148,8 @@ LOGIN_REDIRECT_URL = "accounts:account"
 LOGOUT_REDIRECT_URL = "home"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # refuses locked-out sign-ins before any check
-    "django.contrib.auth.backends.ModelBackend",
+    # ModelBackend, reading the member with the session row where it can (accounts.backends)
+    "intimacy_app.accounts.backends.MemberBackend",
 ]
 
 # Sign-in throttling (django-axes): after AXES_FAILURE_LIMIT failures within the cool-off, an

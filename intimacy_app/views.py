@@ -4,16 +4,19 @@ page for a form that failed its CSRF check."""
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.functional import SimpleLazyObject
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from intimacy_app.content import selectors
+from intimacy_app.content.views import render_library_page
 
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     """What this is and is not, and the two ways in."""
-    return render(request, "pages/home.html", {"patterns": selectors.pattern_list()[:6]})
+    patterns = SimpleLazyObject(lambda: selectors.pattern_list()[:6])
+    return render_library_page(request, "pages/home.html", {"patterns": patterns})
 
 
 @require_GET

@@ -19,8 +19,7 @@ import base64
 import binascii
 import os
 import re
-from dataclasses import dataclass
-from functools import lru_cache
+from dataclasses import dataclass, field
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -44,18 +43,19 @@ class DecryptionError(Exception):
         self.key_id = key_id
 
 
+_URLSAFE = bytes.maketrans(b"-_", b"+/")
+_PADDING = (b"", b"===", b"==", b"=")  # by len(text) % 4
+
+
 def _b64decode(text: str) -> bytes:
-    return base64.b64decode(text + "=" * (-len(text) % 4), altchars=b"-_", validate=True)
+    # base64.b64decode(text + padding, altchars=b"-_", validate=True) without its per-call
+    # overhead, which was a third of the time of decrypting a field: same checks, same errors.
+    data = text.encode("ascii").translate(_URLSAFE) + _PADDING[len(text) % 4]
+    return binascii.a2b_base64(data, strict_mode=True)
 
 
 def _b64encode(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).decode("ascii").rstrip("=")
-
-
-@lru_cache(maxsize=16)
-def _cipher(key: bytes) -> AESGCM:
-    # Building an AESGCM expands the key; a journal page decrypts thousands of fields with one.
-    return AESGCM(key)
 
 
 def new_key_entry(key_id: str) -> str:
@@ -69,24 +69,30 @@ def new_key_entry(key_id: str) -> str:
 class Keyring:
     """Named AES-256 keys; `current_id` is the one new text is encrypted with."""
 
-    keys: dict[str, bytes]
+    keys: dict[str, bytes] = field(repr=False)  # never in a log line or an error page
     current_id: str
+    # One AESGCM per key, built once: building one expands the key, and a journal page or an
+    # export decrypts thousands of fields with the same few keys.
+    _ciphers: dict[str, AESGCM] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_ciphers", {kid: AESGCM(key) for kid, key in self.keys.items()})
 
     def encrypt(self, plaintext: str, *, aad: bytes) -> str:
         """Encrypt `plaintext` under the current key, bound to `aad`."""
         key_id = self.current_id.encode("ascii")
         nonce = os.urandom(NONCE_BYTES)
-        sealed = _cipher(self.keys[self.current_id]).encrypt(nonce, plaintext.encode("utf-8"), aad)
+        sealed = self._ciphers[self.current_id].encrypt(nonce, plaintext.encode("utf-8"), aad)
         return _b64encode(bytes([VERSION, len(key_id)]) + key_id + nonce + sealed)
 
     def decrypt(self, token: str, *, aad: bytes) -> str:
         """The text sealed in `token`; DecryptionError if it was altered, moved or is unknown."""
         key_id, nonce, sealed = _unpack(token)
-        key = self.keys.get(key_id)
-        if key is None:
+        cipher = self._ciphers.get(key_id)
+        if cipher is None:
             raise DecryptionError("no key with this id is configured", key_id=key_id)
         try:
-            plaintext = _cipher(key).decrypt(nonce, sealed, aad)
+            plaintext = cipher.decrypt(nonce, sealed, aad)
         except InvalidTag:
             raise DecryptionError(
                 "authentication failed (wrong key, altered, or moved to another row or field)",

@@ -11,6 +11,7 @@ plain strings) are refused rather than stored in the clear.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -74,6 +75,57 @@ def associated_data(model_name: str, pk: object, field_name: str) -> bytes:
     return f"{model_name}:{pk}:{field_name}".encode()
 
 
+def _log_unreadable(model_name: str | None, pk: object, name: str, error: DecryptionError) -> None:
+    logger.warning(
+        "Could not decrypt %s of %s %s (key id %r): %s",
+        name,
+        model_name,
+        pk,
+        error.key_id,
+        error.reason,
+    )
+
+
+class StoredText:
+    """Opens encrypted fields of many rows read as tuples (`values_list`), not as instances.
+
+    Each row's text is what reading the attribute of its instance gives: the words, "" for an
+    empty field, or `Unreadable` for a token that does not decrypt (logged unless `quiet`).
+    The keyring is looked up once and each row's associated data built once, for the pages
+    that open thousands of fields (search, export), where that and model instances were most
+    of the time.
+    """
+
+    def __init__(self, model: type[models.Model], names: Sequence[str], *, quiet: bool = False):
+        for name in names:
+            if not isinstance(model._meta.get_field(name), EncryptedTextField):
+                raise TypeError(f"{model.__name__}.{name} is not an encrypted text field.")
+        self.names = tuple(names)
+        self._suffixes = tuple(name.encode() for name in names)
+        self._model_name = model._meta.model_name or ""
+        self._keyring = keyring()
+        self._quiet = quiet
+
+    def texts(self, pk: object, tokens: Sequence[str]) -> Iterator[str]:
+        """Row `pk`'s text for each of `names`, from its stored `tokens`, in the same order.
+
+        Lazy: a caller that stops early (a search that has found every word) decrypts no more.
+        """
+        if len(tokens) != len(self.names):
+            raise ValueError(f"{len(self.names)} tokens expected, got {len(tokens)}.")
+        row = associated_data(self._model_name, pk, "")
+        for name, suffix, token in zip(self.names, self._suffixes, tokens, strict=True):
+            if not token:
+                yield ""
+                continue
+            try:
+                yield self._keyring.decrypt(token, aad=row + suffix)
+            except DecryptionError as error:
+                if not self._quiet:
+                    _log_unreadable(self._model_name, pk, name, error)
+                yield Unreadable(token)
+
+
 class EncryptedTextAttribute(DeferredAttribute):
     """Decrypts on first read and caches the plain text on the instance."""
 
@@ -122,14 +174,7 @@ class EncryptedTextField(models.TextField):
         try:
             return keyring().decrypt(token, aad=self.aad(instance))
         except DecryptionError as error:
-            logger.warning(
-                "Could not decrypt %s of %s %s (key id %r): %s",
-                self.name,
-                instance._meta.model_name,
-                instance.pk,
-                error.key_id,
-                error.reason,
-            )
+            _log_unreadable(instance._meta.model_name, instance.pk, self.name, error)
             return Unreadable(token)
 
     def seal(self, instance: models.Model, value: str) -> Ciphertext:

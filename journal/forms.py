@@ -17,7 +17,7 @@ from intimacy_app.content.forms import ContentMultipleChoiceField
 from intimacy_app.content.models import Capacity, Feeling, Pattern
 from journal.models import MEMBER_FIELDS, TEXT_MAX_LENGTH, Entry
 from journal.selectors import INSIGHT_PERIODS, EntryFilters
-from journal.transfer import MAX_BYTES
+from journal.transfer import MAX_BYTES, TOO_LARGE
 
 SKIP = ("", "Skip")
 TEXT_ERRORS = {
@@ -313,7 +313,7 @@ class InsightsForm(forms.Form):
 class ImportForm(forms.Form):
     file = forms.FileField(
         label="Your JSON export",
-        help_text="The .json file from “Download everything”. Up to 5 MB.",
+        help_text=f"The .json file from “Download everything”. Up to {MAX_BYTES // 2**20} MB.",
         widget=forms.ClearableFileInput(attrs={"accept": ".json,application/json"}),
         error_messages={"required": "Choose the file to import.", "empty": "That file is empty."},
     )
@@ -321,7 +321,7 @@ class ImportForm(forms.Form):
     def clean_file(self) -> bytes:
         upload = self.cleaned_data["file"]
         if upload.size > MAX_BYTES:
-            raise forms.ValidationError("The file is larger than 5 MB.")
+            raise forms.ValidationError(TOO_LARGE)
         return upload.read(MAX_BYTES + 1)
 
 

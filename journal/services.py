@@ -12,6 +12,7 @@ from typing import TypedDict, Unpack
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from intimacy_app.accounts.member_cache import data_changed
 from intimacy_app.accounts.models import User
 from intimacy_app.content.models import Capacity, Feeling, Pattern
 from journal import transfer
@@ -71,6 +72,7 @@ def entry_create(
     entry.save(force_insert=True)
     entry.patterns.set(patterns)
     entry.feelings.set(feelings)
+    data_changed(owner_id=owner.pk)
     return entry
 
 
@@ -120,12 +122,14 @@ def entry_update(*, entry: Entry, **fields: Unpack[EntryFields]) -> Entry:
         entry.patterns.set(list(patterns))
     if feelings is not None:
         entry.feelings.set(list(feelings))
+    data_changed(owner_id=entry.owner_id)
     return entry
 
 
 @transaction.atomic
 def entry_delete(*, entry: Entry) -> None:
     """Delete one entry for good; entries that followed up on it keep their own words."""
+    data_changed(owner_id=entry.owner_id)
     entry.delete()
 
 
@@ -135,6 +139,7 @@ def entries_delete_all(*, owner: User) -> int:
     entries = Entry.objects.owned_by(owner)
     count = entries.count()
     entries.delete()
+    data_changed(owner_id=owner.pk)
     return count
 
 
@@ -242,6 +247,7 @@ def entries_import(*, owner: User, raw: bytes) -> ImportReport:
         ],
         batch_size=BATCH_SIZE,
     )
+    data_changed(owner_id=owner.pk)
     return ImportReport(created=len(rows), already_there=len(imported) - len(rows))
 
 

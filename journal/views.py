@@ -20,14 +20,17 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers, patch_vary_headers
+from django.utils.functional import SimpleLazyObject
 from django.utils.http import urlencode
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 from django_htmx.middleware import HtmxDetails
 
+from intimacy_app.accounts import member_cache
 from intimacy_app.accounts.decorators import recent_auth_required
 from intimacy_app.accounts.models import User
+from intimacy_app.content.selectors import library_version
 from journal import selectors, services, transfer
 from journal.forms import (
     DeleteAllForm,
@@ -110,21 +113,29 @@ def _form_key(entry: Entry | None) -> str:
 @member_view
 def entry_list(request: MemberRequest) -> HttpResponse:
     """The member's entries, newest first, searched and filtered from the query string."""
-    form = EntryFilterForm(request.GET)
-    if not form.is_valid():
-        invalid = {"filter_form": form, "page": None}
+    # Building the filter form is a good part of a cached page's time; with no query there is
+    # nothing to check, so it is only built if the page has to be rendered.
+    form = SimpleLazyObject(lambda: EntryFilterForm(request.GET))
+    keys = {
+        "fragment_key": member_cache.fragment_key(request),
+        "library_version": library_version(),
+    }
+    if request.GET and not form.is_valid():
+        invalid = {"filter_form": form, "page": None, **keys}
         return _page(request, "journal/entry_list.html", "results", invalid, status=400)
-    filters = form.filters()
-    page = selectors.entry_page(
-        user=request.user, filters=filters, number=form.cleaned_data["page"]
-    )
+    filters = form.filters() if request.GET else selectors.EntryFilters()
+    number = form.cleaned_data["page"] if request.GET else None
     query = request.GET.copy()
     query.pop("page", None)
     context: dict[str, Any] = {
         "filter_form": form,
         "filters": filters,
-        "page": page,
+        # Read only when the cached copy of the list is missing or out of date.
+        "page": SimpleLazyObject(
+            lambda: selectors.entry_page(user=request.user, filters=filters, number=number)
+        ),
         "query": query.urlencode(),
+        **keys,
     }
     return _page(request, "journal/entry_list.html", "results", context)
 
@@ -253,9 +264,16 @@ def insights(request: MemberRequest) -> HttpResponse:
     """What the journal shows over a period: charts with tables, counts, how plans went."""
     form = InsightsForm(request.GET)
     if not form.is_valid():
-        return render(request, "journal/insights.html", {"form": form}, status=400)
-    data = selectors.insights(user=request.user, weeks=form.cleaned_data["weeks"])
-    return render(request, "journal/insights.html", {"form": form, "insights": data})
+        invalid = {"form": form, "fragment_key": member_cache.fragment_key(request)}
+        return render(request, "journal/insights.html", invalid, status=400)
+    weeks = form.cleaned_data["weeks"]
+    context = {
+        "form": form,
+        "insights": SimpleLazyObject(lambda: selectors.insights(user=request.user, weeks=weeks)),
+        # "The last weeks" move on with the calendar, so today is part of the key.
+        "fragment_key": member_cache.fragment_key(request, timezone.localdate()),
+    }
+    return render(request, "journal/insights.html", context)
 
 
 @require_GET
@@ -313,7 +331,7 @@ def entries_import(request: MemberRequest) -> HttpResponse:
     if request.method == "POST" and (
         not declared.isdigit() or int(declared) > transfer.MAX_BYTES + UPLOAD_SLACK
     ):
-        context = {"import_form": ImportForm(), "too_large": True}
+        context = {"import_form": ImportForm(), "too_large": transfer.TOO_LARGE}
         return render(request, "journal/import.html", context, status=400)
     return _entries_import(request)
 

@@ -7,6 +7,7 @@ loopback only. It signs in and signs up through the app's real forms.
 from __future__ import annotations
 
 import http.client
+import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -109,6 +110,15 @@ class Browser:
         response = self.post("/accounts/login/", {"username": email, "password": password})
         if response.status != 302 or not any(n.endswith("sessionid") for n in self.cookies):
             raise RuntimeError(f"Signing in as the seeded member failed ({response.status}).")
+
+    def start_quiz(self) -> str:
+        """Begin the quiz through its start form, as a visitor would; the new attempt's id."""
+        self.csrf_token("/quiz/")  # the start page sets the cookie its form posts back
+        response = self.post("/quiz/begin/", {"focus": ""})
+        found = re.fullmatch(r"/quiz/([0-9a-f-]{36})/step/1/", response.headers.get("location", ""))
+        if response.status != 302 or found is None:
+            raise RuntimeError(f"Starting the quiz failed ({response.status}).")
+        return found[1]
 
     def sign_up(self, email: str, password: str) -> Response:
         return self.post(

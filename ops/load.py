@@ -8,6 +8,7 @@ with the same tool in the same run, are what compare).
 from __future__ import annotations
 
 import http.client
+import itertools
 import json
 import os
 import shutil
@@ -30,6 +31,16 @@ class Request:
     method: str = "GET"
     body: str = ""
     headers: Mapping[str, str] | None = None
+    # Add `first_view=<n>` to the query, different on every request (see ops/pages.py).
+    first_view: bool = False
+
+
+def first_view_url(url: str, number: int) -> str:
+    """`url` with the ever-changing parameter a first-view request carries."""
+    return f"{url}{'&' if '?' in url else '?'}{FIRST_VIEW_PARAMETER}={number}"
+
+
+FIRST_VIEW_PARAMETER = "first_view"
 
 
 @dataclass(frozen=True)
@@ -78,6 +89,7 @@ def _measure_with_wrk(
         "WRK_METHOD": request.method,
         "WRK_BODY": request.body,
         "WRK_HEADERS": "\n".join(f"{k}: {v}" for k, v in (request.headers or {}).items()),
+        "WRK_FIRST_VIEW": FIRST_VIEW_PARAMETER if request.first_view else "",
     }
     result = subprocess.run(  # noqa: S603 - the wrk found on PATH, against loopback
         [
@@ -117,6 +129,7 @@ def _measure_with_python(request: Request, seconds: float, connections: int) -> 
     parts = urlsplit(request.url)
     host, port = parts.hostname or "127.0.0.1", parts.port
     target = parts.path + (f"?{parts.query}" if parts.query else "")
+    sent = itertools.count()
     headers = {"Host": parts.netloc, **(request.headers or {})}
     latencies: list[float] = []
     errors = 0
@@ -131,9 +144,8 @@ def _measure_with_python(request: Request, seconds: float, connections: int) -> 
             started = time.perf_counter()
             connection = http.client.HTTPConnection(host, port, timeout=10)
             try:
-                connection.request(
-                    request.method, target, body=request.body or None, headers=headers
-                )
+                path = first_view_url(target, next(sent)) if request.first_view else target
+                connection.request(request.method, path, body=request.body or None, headers=headers)
                 answer = connection.getresponse()
                 answer.read()
             except OSError:

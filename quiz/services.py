@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from intimacy_app.accounts import member_cache
 from intimacy_app.accounts.models import User
 from intimacy_app.content.models import Pattern
 from intimacy_app.content.services import LoadReport
@@ -192,15 +193,30 @@ def attempt_start(
     return attempt
 
 
+def _already_completed() -> AttemptAlreadyCompleted:
+    return AttemptAlreadyCompleted(
+        "You have already finished this quiz, so its answers can no longer change.",
+        code="completed",
+    )
+
+
 def _lock_unfinished(attempt: Attempt) -> Attempt:
     """The attempt's row, locked until the transaction ends; refused once it is complete."""
     locked = Attempt.objects.select_for_update().get(pk=attempt.pk)
     if locked.completed_at is not None:
-        raise AttemptAlreadyCompleted(
-            "You have already finished this quiz, so its answers can no longer change.",
-            code="completed",
-        )
+        raise _already_completed()
     return locked
+
+
+def _touch_unfinished(attempt: Attempt) -> Attempt:
+    """Mark the attempt as just answered, which locks its row until the transaction ends, in one
+    statement; refused once it is complete (a writer that waited for the lock sees the new row).
+    """
+    now = timezone.now()
+    if not Attempt.objects.filter(pk=attempt.pk, completed_at__isnull=True).update(updated_at=now):
+        raise _already_completed()
+    attempt.updated_at = now
+    return attempt
 
 
 def _check_answer(attempt: Attempt, item: Item, value: object) -> int:
@@ -235,21 +251,19 @@ def _write_answers(attempt: Attempt, answers: Mapping[Item, int]) -> list[Answer
 @transaction.atomic
 def attempt_answer(*, attempt: Attempt, item: Item, value: int) -> Answer:
     """Save (or change) one answer."""
-    locked = _lock_unfinished(attempt)
-    [answer] = _write_answers(locked, {item: _check_answer(locked, item, value)})
-    locked.save(update_fields=["updated_at"])
+    touched = _touch_unfinished(attempt)
+    [answer] = _write_answers(touched, {item: _check_answer(touched, item, value)})
     return answer
 
 
 @transaction.atomic
 def attempt_answer_step(*, attempt: Attempt, answers: Mapping[Item, int]) -> Attempt:
     """Save a step's answers together: all are checked before any is written."""
-    locked = _lock_unfinished(attempt)
-    checked = {item: _check_answer(locked, item, value) for item, value in answers.items()}
+    touched = _touch_unfinished(attempt)
+    checked = {item: _check_answer(touched, item, value) for item, value in answers.items()}
     if checked:
-        _write_answers(locked, checked)
-    locked.save(update_fields=["updated_at"])
-    return locked
+        _write_answers(touched, checked)
+    return touched
 
 
 @transaction.atomic
@@ -291,6 +305,7 @@ def attempt_complete(*, attempt: Attempt) -> Attempt:
     )
     locked.completed_at = timezone.now()
     locked.save(update_fields=["completed_at", "updated_at"])
+    member_cache.data_changed(owner_id=locked.user_id)  # a new result on history
     return locked
 
 
@@ -305,6 +320,8 @@ def attempt_claim(*, session: SessionBase, user: User) -> int:
         return 0
     claimed = Attempt.objects.filter(pk__in=ids, user__isnull=True).update(user=user)
     session.pop(SESSION_KEY, None)
+    if claimed:  # their results and history now hold these attempts
+        member_cache.data_changed(owner_id=user.pk)
     return claimed
 
 

@@ -15,18 +15,21 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect, push_url
 from django_htmx.middleware import HtmxDetails
 
+from intimacy_app.accounts import member_cache
 from intimacy_app.accounts.models import User
 from quiz import charts, selectors, services
 from quiz.forms import StartForm, StepForm
 from quiz.models import Attempt
 
 STEP_TEMPLATE = "quiz/step.html"
+RESULT_FRAGMENT = "quiz-result"  # the name quiz/result.html gives its cached copy
 
 
 class HtmxHttpRequest(HttpRequest):
@@ -51,6 +54,13 @@ def _go(request: HtmxHttpRequest, url: str) -> HttpResponse:
 def _already_finished(request: HtmxHttpRequest, attempt: Attempt) -> HttpResponse:
     messages.info(request, "You have already finished this quiz, so here are your results.")
     return _go(request, reverse("quiz:result", args=[attempt.pk]))
+
+
+def _cache_key(request: HtmxHttpRequest) -> dict[str, str]:
+    """What a member's cached copy of the page is filed under; visitors' pages are not cached."""
+    if not request.user.is_authenticated:
+        return {}
+    return {"cache_key": member_cache.fragment_key(request)}
 
 
 def _render_step(
@@ -94,22 +104,23 @@ def step(request: HtmxHttpRequest, attempt_id: uuid.UUID, number: int) -> HttpRe
     attempt = _owned(request, attempt_id)
     if attempt.is_complete:
         return _already_finished(request, attempt)
-    current = selectors.attempt_step(attempt=attempt, number=number)
+    progress = selectors.attempt_progress(attempt=attempt)
+    current = progress.step(number)
     if current is None:
         raise Http404("There is no such step in this quiz.")
 
     if request.method == "GET":
-        resume = selectors.resume_step(attempt=attempt)
-        if number > resume:  # no skipping past statements still unanswered
-            return redirect("quiz:step", attempt_id=attempt.pk, number=resume)
+        if number > progress.resume:  # no skipping past statements still unanswered
+            return redirect("quiz:step", attempt_id=attempt.pk, number=progress.resume)
         return _render_step(request, attempt, StepForm(step=current, version=attempt.version))
 
     form = StepForm(request.POST, step=current, version=attempt.version)
     if not form.is_valid():
         return _render_step(request, attempt, form, status=400)
     going_back = form.chosen_direction == StepForm.BACK
+    answers = form.answers()
     try:
-        services.attempt_answer_step(attempt=attempt, answers=form.answers())
+        services.attempt_answer_step(attempt=attempt, answers=answers)
         if current.is_last and not going_back:
             services.attempt_complete(attempt=attempt)
             return _go(request, reverse("quiz:result", args=[attempt.pk]))
@@ -120,14 +131,20 @@ def step(request: HtmxHttpRequest, attempt_id: uuid.UUID, number: int) -> HttpRe
         resume = selectors.resume_step(attempt=attempt)
         return _go(request, reverse("quiz:step", args=[attempt.pk, resume]))
     target = max(1, number - 1) if going_back else number + 1
-    return _show_saved_step(request, attempt, target)
+    return _show_saved_step(request, progress.with_answers(answers), target)
 
 
-def _show_saved_step(request: HtmxHttpRequest, attempt: Attempt, number: int) -> HttpResponse:
-    """After a save, go to step `number`: a redirect, or for htmx the step and its address."""
-    number = min(number, selectors.resume_step(attempt=attempt))
+def _show_saved_step(
+    request: HtmxHttpRequest, progress: selectors.Progress, number: int
+) -> HttpResponse:
+    """After a save, go to step `number`: a redirect, or for htmx the step and its address.
+
+    `progress` already holds the answers just saved, so nothing is read again.
+    """
+    attempt = progress.attempt
+    number = min(number, progress.resume)
     url = reverse("quiz:step", args=[attempt.pk, number])
-    following = selectors.attempt_step(attempt=attempt, number=number)
+    following = progress.step(number)
     if not request.htmx or following is None:
         return redirect(url)
     form = StepForm(step=following, version=attempt.version)
@@ -138,18 +155,35 @@ def _show_saved_step(request: HtmxHttpRequest, attempt: Attempt, number: int) ->
 @never_cache
 def result(request: HtmxHttpRequest, attempt_id: uuid.UUID) -> HttpResponse:
     """A finished attempt's stored scores, ranked, with where to start."""
+    cache_key = _cache_key(request)
+    if cache_key and member_cache.copy_kept(RESULT_FRAGMENT, cache_key["cache_key"]):
+        # The member's copy was rendered from this attempt, theirs and complete; results never
+        # change, and losing or giving away an attempt changes the key. The attempt is read only
+        # if the copy expires before the template gets to it.
+        copy = _result_page(cast(Attempt, SimpleLazyObject(lambda: _owned(request, attempt_id))))
+        return render(request, "quiz/result.html", copy | cache_key)
     attempt = _owned(request, attempt_id)
     if not attempt.is_complete:
         return redirect(
             "quiz:step", attempt_id=attempt.pk, number=selectors.resume_step(attempt=attempt)
         )
-    outcome = selectors.attempt_result(attempt=attempt)
-    chart = charts.bar_chart(
-        [(score.pattern_name, score.score, score.band) for score in outcome.scores],
-        some_from=attempt.version.band_some_from,
-        strong_from=attempt.version.band_strong_from,
-    )
-    return render(request, "quiz/result.html", {"result": outcome, "chart": chart})
+    return render(request, "quiz/result.html", _result_page(attempt) | cache_key)
+
+
+def _result_page(attempt: Attempt) -> dict[str, object]:
+    """The results page's context. A completed attempt's results never change, so a member's
+    page is rendered once and kept (see member_cache); the lazy objects are only read when the
+    copy has to be rendered."""
+
+    def chart() -> charts.BarChart:
+        return charts.bar_chart(
+            [(score.pattern_name, score.score, score.band) for score in outcome.scores],
+            some_from=attempt.version.band_some_from,
+            strong_from=attempt.version.band_strong_from,
+        )
+
+    outcome = SimpleLazyObject(lambda: selectors.attempt_result(attempt=attempt))
+    return {"attempt": attempt, "result": outcome, "chart": SimpleLazyObject(chart)}
 
 
 @require_GET
@@ -158,10 +192,13 @@ def result(request: HtmxHttpRequest, attempt_id: uuid.UUID) -> HttpResponse:
 def history(request: HtmxHttpRequest) -> HttpResponse:
     """A member's past attempts and each pattern's trend, with real changes marked."""
     member = cast(User, request.user)
-    past = selectors.member_history(user=member)
-    sparklines = [charts.sparkline([score for _, score in trend.points]) for trend in past.trends]
-    return render(
-        request,
-        "quiz/history.html",
-        {"history": past, "rows": list(zip(past.trends, sparklines, strict=True))},
-    )
+
+    def rows() -> list[tuple[selectors.Trend, charts.Sparkline]]:
+        points = [[score for _, score in trend.points] for trend in past.trends]
+        return list(zip(past.trends, map(charts.sparkline, points), strict=True))
+
+    # Rendered once per change to the member's data (see member_cache): a new result, a claimed
+    # one. The lazy objects are only read when the copy has to be rendered.
+    past = SimpleLazyObject(lambda: selectors.member_history(user=member))
+    context = {"history": past, "rows": SimpleLazyObject(rows)}
+    return render(request, "quiz/history.html", context | _cache_key(request))

@@ -6,7 +6,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.core.cache import cache
+from django.conf import settings
+from django.core.cache import caches
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -45,8 +46,10 @@ def member_client(client: Client, member: User) -> Client:
 
 @pytest.fixture(autouse=True)
 def _fresh_cache() -> None:
-    # Rate-limit counters live in the cache; one test's requests must not count against another's.
-    cache.clear()
+    # Rate-limit counters live in the cache; one test's requests must not count against another's,
+    # and no test may be shown a page or statement copied while another ran.
+    for alias in settings.CACHES:
+        caches[alias].clear()
 
 
 OtpLogin = Callable[[Client, User], TOTPDevice]

@@ -37,6 +37,10 @@ class User(AbstractUser):
     # Mixed into the session hash: a new salt ends every session at once, wherever sessions are
     # kept (database or Redis). See services.sessions_end_elsewhere.
     session_salt = models.CharField(max_length=64, blank=True, default="", editable=False)
+    # One more after every write to the member's journal or quiz: their rendered pages are cached
+    # under it (accounts.member_cache), and since it is read with the member on every request,
+    # every worker sees a write at once.
+    data_version = models.PositiveBigIntegerField(default=0, editable=False)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: ClassVar[list[str]] = []

@@ -36,7 +36,7 @@ from intimacy_app.accounts.forms import (
 from intimacy_app.accounts.models import User
 from intimacy_app.accounts.throttle import rate_limit
 
-MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+MODEL_BACKEND = "intimacy_app.accounts.backends.MemberBackend"
 PENDING_TOTP_KEY = "accounts.totp_key"
 WRONG_CODE = "That code did not match. Codes change every 30 seconds: try the newest one."
 
@@ -289,7 +289,8 @@ def account_export(request: HttpRequest) -> HttpResponse:
         return render(request, "accounts/account_export.html")
     user: User = request.user  # type: ignore[assignment]
     document = selectors.account_export(user=user, exported_at=timezone.now())
-    body = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+    # Compact: with `indent`, json falls back to its pure-Python encoder (see journal.transfer).
+    body = json.dumps(document, ensure_ascii=False, separators=(",", ":")) + "\n"
     response = HttpResponse(body, content_type="application/json; charset=utf-8")
     filename = f"stay-in-the-room-account-{timezone.localdate():%Y-%m-%d}.json"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

@@ -57,24 +57,32 @@ def pattern_list() -> list[Pattern]:
 
 def pattern_detail(*, slug: str) -> Pattern:
     """One published pattern with its published capacities, prompts and sources."""
-    queryset = Pattern.objects.published().prefetch_related(
-        Prefetch("capacities", queryset=Capacity.objects.published()),
-        Prefetch("prompts", queryset=Prompt.objects.published()),
-        Prefetch("sources", queryset=Source.objects.published()),
-    )
-    slug = _known_slug(slug)
-    return _cached(f"pattern:{slug}", lambda: get_object_or_404(queryset, slug=slug))
+    return _one_published("pattern", Pattern, slug, linked=("capacities", Capacity))
 
 
 def capacity_detail(*, slug: str) -> Capacity:
     """One published capacity with the published patterns it helps, prompts and sources."""
-    queryset = Capacity.objects.published().prefetch_related(
-        Prefetch("patterns", queryset=Pattern.objects.published()),
-        Prefetch("prompts", queryset=Prompt.objects.published()),
-        Prefetch("sources", queryset=Source.objects.published()),
-    )
+    return _one_published("capacity", Capacity, slug, linked=("patterns", Pattern))
+
+
+def _one_published[M: (Pattern, Capacity)](
+    kind: str, model: type[M], slug: str, *, linked: tuple[str, type[Pattern | Capacity]]
+) -> M:
+    """A published pattern or capacity with its published links, prompts and sources; 404 if
+    there is none. The query is only built on a cache miss: building it on every request was a
+    fifth of a cached page's time."""
+
+    def read() -> M:
+        name, linked_model = linked
+        queryset = model.objects.published().prefetch_related(
+            Prefetch(name, queryset=linked_model.objects.published()),
+            Prefetch("prompts", queryset=Prompt.objects.published()),
+            Prefetch("sources", queryset=Source.objects.published()),
+        )
+        return get_object_or_404(queryset, slug=slug)
+
     slug = _known_slug(slug)
-    return _cached(f"capacity:{slug}", lambda: get_object_or_404(queryset, slug=slug))
+    return _cached(f"{kind}:{slug}", read)
 
 
 def capacity_list() -> list[Capacity]:

@@ -5,6 +5,16 @@ local body = os.getenv("WRK_BODY") or ""
 if body ~= "" then
   wrk.body = body
 end
+-- A first-view page adds a parameter that differs on every request, so nothing cached answers.
+local first_view = os.getenv("WRK_FIRST_VIEW") or ""
+if first_view ~= "" then
+  local sent = 0
+  request = function()
+    sent = sent + 1
+    local separator = string.find(wrk.path, "?", 1, true) and "&" or "?"
+    return wrk.format(nil, wrk.path .. separator .. first_view .. "=" .. sent)
+  end
+end
 for name, value in string.gmatch(os.getenv("WRK_HEADERS") or "", "([^:\n]+):%s*([^\n]*)") do
   wrk.headers[name] = value
 end

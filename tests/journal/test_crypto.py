@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import base64
+from typing import Any
 
 import pytest
 
 from journal.crypto import (
     DecryptionError,
+    Keyring,
     KeyringError,
     key_id_of,
     new_key_entry,
@@ -66,6 +68,30 @@ def test_garbage_is_a_decryption_error_not_a_crash(token: str) -> None:
         parse_keyring(CURRENT_KEY).decrypt(token, aad=AAD)
 
 
+@pytest.mark.parametrize("text", ["", "a", "ab", "abc", "abcd", "é", "\uff24inner \U0001f35d"])
+def test_every_token_length_round_trips(text: str) -> None:
+    # Tokens are unpadded base64, so their length leaves every remainder mod 4 but 1.
+    ring = parse_keyring(f"{CURRENT_KEY},{OLDER_KEY}")
+    for writer in (ring, parse_keyring(OLDER_KEY)):
+        assert ring.decrypt(writer.encrypt(text, aad=AAD), aad=AAD) == text
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda token: token + "A" * ((1 - len(token)) % 4),  # a length base64 cannot have
+        lambda token: token[:10] + "é" + token[11:],  # not ASCII
+        lambda token: token[:10] + "!" + token[11:],  # not base64
+        lambda token: token[:10] + "=" + token[11:],  # padding in the middle
+    ],
+)
+def test_a_token_that_is_not_base64_is_not_a_journal_ciphertext(damage: Any) -> None:
+    ring = parse_keyring(CURRENT_KEY)
+    token = ring.encrypt("private words", aad=AAD)
+    with pytest.raises(DecryptionError, match="not a journal ciphertext"):
+        ring.decrypt(damage(token), aad=AAD)
+
+
 def test_old_keys_still_read_and_rotation_moves_text_to_the_current_key() -> None:
     old_ring = parse_keyring(OLDER_KEY)
     token = old_ring.encrypt("written long ago", aad=AAD)
@@ -110,3 +136,12 @@ def test_malformed_key_settings_are_refused_without_echoing_the_key(
     with pytest.raises(KeyringError, match=message) as caught:
         parse_keyring(value)
     assert CURRENT_KEY.split(":")[1] not in str(caught.value)
+
+
+def test_a_keyring_never_shows_its_keys_when_printed() -> None:
+    secret = bytes(range(32))
+    ring = Keyring(keys={"k1": secret}, current_id="k1")
+
+    assert secret.hex() not in repr(ring)
+    assert repr(secret) not in repr(ring)
+    assert "k1" in repr(ring)

@@ -17,10 +17,11 @@ from django.utils import timezone
 from intimacy_app.accounts.models import User
 from intimacy_app.content.models import Capacity, Feeling, Pattern
 from intimacy_app.content.services import LoadReport
-from journal import services, transfer
+from journal import selectors, services, transfer
 from journal.models import Entry
 from journal.transfer import ImportRejected
 from tests.factories import UserFactory
+from tests.journal.conftest import CURRENT_KEY, OLDER_KEY
 from tests.journal.factories import EntryFactory
 
 pytestmark = pytest.mark.django_db
@@ -105,6 +106,37 @@ def test_the_json_export_is_a_versioned_download(
     assert plan["next_time_capacity"] == "naming-the-fear"
     assert follow_up["follows_up"] == plan["id"]
     assert set(plan) == transfer.ENTRY_KEYS
+
+
+def test_each_exported_entry_says_what_reading_its_model_says(
+    member: User, journal: list[Entry], settings: Any
+) -> None:
+    # The export reads rows as tuples, for speed; `entry_to_dict` reads a model instance.
+    settings.JOURNAL_ENCRYPTION_KEYS = OLDER_KEY
+    lost = EntryFactory(owner=member, situation="under a key since removed", body="and this")
+    settings.JOURNAL_ENCRYPTION_KEYS = CURRENT_KEY
+    backwards = list(Pattern.objects.order_by("-order", "-pk")[:3])
+    linked = EntryFactory(owner=member, patterns=backwards, feelings=list(Feeling.objects.all()))
+    EntryFactory(owner=UserFactory(), situation="someone else's")
+    entries = selectors.entries_for_export(user=member)
+
+    exported = list(transfer.export_entries(entries))
+
+    assert exported == [transfer.entry_to_dict(entry) for entry in entries]
+    by_id = {entry["id"]: entry for entry in exported}
+    assert set(by_id) == {str(e.pk) for e in (*journal, lost, linked)}
+    assert by_id[str(lost.pk)]["unreadable_fields"] == ["situation", "body"]
+    assert by_id[str(lost.pk)]["situation"] == ""
+    assert by_id[str(linked.pk)]["patterns"] == [p.slug for p in reversed(backwards)]
+
+
+def test_the_json_export_is_one_document_on_one_line(
+    member_client: Client, journal: list[Entry]
+) -> None:
+    body = _export(member_client).content.decode()
+    assert body.endswith("}\n")
+    assert body.count("\n") == 1  # line breaks typed in an entry are escaped, as JSON must
+    assert json.loads(body)["entries"][0]["situation"].count("\n") == 1
 
 
 def test_export_delete_import_gives_back_identical_entries(
@@ -273,7 +305,7 @@ def test_a_file_over_five_megabytes_is_refused_before_it_is_read(member_client: 
     big = b" " * (transfer.MAX_BYTES + 1)
     response = _upload(member_client, big)
     assert response.status_code == 400
-    assert "larger than 5 MB" in response.text
+    assert "larger than 20 MB" in response.text
 
 
 def test_a_huge_upload_is_refused_from_its_declared_size_before_it_is_parsed(
@@ -281,7 +313,7 @@ def test_a_huge_upload_is_refused_from_its_declared_size_before_it_is_parsed(
 ) -> None:
     response = _upload(member_client, b" " * (transfer.MAX_BYTES + 100_000))
     assert response.status_code == 400
-    assert "larger than 5 MB" in response.text
+    assert "larger than 20 MB" in response.text
 
 
 def test_importing_still_needs_the_csrf_token(member: User) -> None:

@@ -172,7 +172,7 @@ def test_a_repeated_token_returns_the_first_entry_with_its_links_and_changes_not
 
 def _export_of(member: User, count: int = 3) -> bytes:
     EntryFactory.create_batch(count, owner=member)
-    entries = list(Entry.objects.owned_by(member))
+    entries = Entry.objects.owned_by(member)
     raw = transfer.render_json(entries, exported_at=timezone.now()).encode()
     Entry.objects.owned_by(member).delete()
     return raw

@@ -17,6 +17,7 @@ from intimacy_app.accounts.models import User
 from journal.models import ENCRYPTED_FIELDS, Entry
 from tests.conftest import OtpLogin
 from tests.factories import PatternFactory, UserFactory
+from tests.journal.conftest import move_situation
 from tests.journal.factories import EntryFactory
 
 pytestmark = pytest.mark.django_db
@@ -111,14 +112,7 @@ def test_ciphertext_moved_to_another_row_does_not_decrypt(
     member: User, theirs: Entry, caplog: Any
 ) -> None:
     mine = EntryFactory(owner=member, situation="mine")
-    table, pk = Entry._meta.db_table, Entry._meta.pk
-    assert pk is not None
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} SET situation = (SELECT situation FROM {table} WHERE id = %s) "  # noqa: S608
-            "WHERE id = %s",
-            [pk.get_db_prep_value(e.pk, connection) for e in (theirs, mine)],
-        )
+    move_situation(theirs, mine)
 
     moved = Entry.objects.get(pk=mine.pk)
     assert moved.situation == ""

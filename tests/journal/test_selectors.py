@@ -62,6 +62,44 @@ def test_search_reads_every_text_field_ignoring_case_and_needs_every_word(member
     assert set(found) == {by_story.pk, by_note.pk}
 
 
+def test_search_finds_the_words_spread_over_several_fields(member: User) -> None:
+    spread = EntryFactory(owner=member, situation="At dinner", follow_up_note="I lit CANDLES")
+    EntryFactory(owner=member, situation="At dinner", story="no light at all")
+    EntryFactory(owner=member, situation="candles", body="")
+
+    entries = selectors.entry_list(user=member)
+    assert selectors.entry_search(entries=entries, query="candles dinner") == [spread.pk]
+
+
+def _fullwidth(text: str) -> str:
+    return "".join(chr(ord(letter) + 0xFEE0) for letter in text)  # "A" -> U+FF21, and so on
+
+
+def test_search_folds_compatibility_forms_and_case_both_ways(member: User) -> None:
+    fullwidth = EntryFactory(owner=member, situation=f"{_fullwidth('DINNER')} with them")
+    german = EntryFactory(owner=member, situation="Auf der STRASSE")
+    EntryFactory(owner=member, situation="lunch on the street")
+    entries = selectors.entry_list(user=member)
+
+    assert selectors.entry_search(entries=entries, query="dinner") == [fullwidth.pk]
+    assert selectors.entry_search(entries=entries, query=_fullwidth("dinner")) == [fullwidth.pk]
+    assert selectors.entry_search(entries=entries, query="straße") == [german.pk]
+
+
+def test_search_skips_unreadable_text_quietly_and_still_reads_the_rest(
+    member: User, settings: Any, caplog: Any
+) -> None:
+    EntryFactory(owner=member, situation="dinner under the old key")
+    settings.JOURNAL_ENCRYPTION_KEYS = "fresh:" + "D" * 43
+    readable = EntryFactory(owner=member, situation="lunch", story="dinner again")
+    EntryFactory(owner=member, situation="lunch")
+
+    found = selectors.entry_search(entries=selectors.entry_list(user=member), query="dinner")
+
+    assert found == [readable.pk]
+    assert "Could not decrypt" not in caplog.text  # the card says so, once, when it is shown
+
+
 def test_a_searched_page_keeps_the_order_and_the_page_size(member: User) -> None:
     entries = [
         EntryFactory(owner=member, situation=f"dinner {n}", occurred_at=_ago(hours=n))

@@ -15,7 +15,7 @@ from ops import harness_settings
 from ops.bench import Row, markdown, report
 from ops.faults import Hit
 from ops.harness_views import BASELINE_ROWS
-from ops.load import Measurement
+from ops.load import Measurement, first_view_url
 from ops.pages import BASELINE, PAGES, Page
 from ops.pgsandbox import PostgresSandbox, SandboxError, find_bin_dir
 from ops.seed import SEED_SETS, run_seeders
@@ -76,6 +76,9 @@ def test_every_registered_page_answers_as_the_benchmark_expects(
             "/accounts/login/",
             {"username": bench_facts["member_email"], "password": bench_facts["member_password"]},
         )
+    if bench_page.in_quiz:
+        begun = client.post("/quiz/begin/", {"focus": ""})
+        bench_facts["visitor_attempt_id"] = begun["Location"].split("/")[2]
     headers = {"HX-Request": "true"} if bench_page.htmx else {}
     path = bench_page.url_path(bench_facts)
     if bench_page.method == "POST":
@@ -193,3 +196,11 @@ def test_the_sandbox_cluster_goes_down_comes_back_and_leaves_nothing_behind() ->
             assert connection.execute("SELECT 1").fetchone() == (1,)
 
     assert not root.exists()
+
+
+def test_a_first_view_request_never_repeats_its_url() -> None:
+    urls = {first_view_url("http://127.0.0.1:8105/journal/", n) for n in range(3)}
+    searched = first_view_url("http://127.0.0.1:8105/journal/?q=dinner", 7)
+
+    assert len(urls) == 3
+    assert searched == "http://127.0.0.1:8105/journal/?q=dinner&first_view=7"

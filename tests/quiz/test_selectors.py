@@ -9,6 +9,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.sessions.backends.db import SessionStore
 from django.http import Http404
+from django.template.defaultfilters import floatformat
 from django.utils import timezone
 
 from intimacy_app.accounts.models import User
@@ -187,3 +188,10 @@ def test_history_with_one_result_has_no_changes_yet(
     history = selectors.member_history(user=member)
     assert len(history.attempts) == 1
     assert all(t.since_last is None and t.since_first is None for t in history.trends)
+
+
+@pytest.mark.parametrize(
+    "score", [0.0, 0.4, 0.5, 2.5, 33.33333333333333, 49.5, 58.3, 66.66666666666667, 99.5, 100.0]
+)
+def test_whole_points_round_as_the_pages_round_every_other_score(score: float) -> None:
+    assert str(selectors.whole_points(score)) == floatformat(score, 0)
