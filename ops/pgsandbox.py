@@ -52,7 +52,10 @@ def find_bin_dir() -> Path:
 
 
 def port_is_free(port: int) -> bool:
+    """Whether a server could listen on `port`; connections closing there (TIME_WAIT) do not
+    stop one, as servers set SO_REUSEADDR, so the probe sets it too."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind(("127.0.0.1", port))
         except OSError:

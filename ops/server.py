@@ -118,10 +118,17 @@ def gunicorn_config(env: Mapping[str, str]) -> dict[str, str]:
 
 
 class AppServer:
-    """gunicorn with gunicorn.conf.py; a context manager that always stops what it started."""
+    """gunicorn with gunicorn.conf.py; a context manager that always stops what it started.
 
-    def __init__(self, env: Mapping[str, str], *, log_path: Path) -> None:
+    It serves the app unless `app` names another WSGI callable (a test's), which must answer
+    /healthz.
+    """
+
+    def __init__(
+        self, env: Mapping[str, str], *, log_path: Path, app: str = "intimacy_app.wsgi"
+    ) -> None:
         self.env = dict(env)
+        self.app = app
         self.log_path = log_path
         self.url = "http://" + self.env["GUNICORN_BIND"]
         self.process: subprocess.Popen[bytes] | None = None
@@ -143,8 +150,8 @@ class AppServer:
 
     def start(self, timeout: float = 60) -> None:
         with self.log_path.open("ab") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "intimacy_app.wsgi"],
+            self.process = subprocess.Popen(  # noqa: S603 - our gunicorn; `app` is named in code
+                [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", self.app],
                 cwd=ROOT,
                 env=self.env,
                 stdout=log,

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
+import http.client
 import os
+import signal
 import subprocess
 import sys
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import pytest
+
+from ops.server import APP_PORTS, AppServer, free_app_port
+
 ROOT = Path(__file__).resolve().parents[2]
+PID_APP = "tests.ops.pid_app:app"
 
 
 def _effective_config(**env: str) -> dict[str, str]:
@@ -58,3 +68,93 @@ def test_every_setting_can_be_changed_from_the_environment() -> None:
     assert config["bind"] == "['0.0.0.0:8000']"
     assert (config["workers"], config["worker_class"]) == ("3", "sync")
     assert (config["timeout"], config["max_requests"]) == ("20", "0")
+
+
+# --- a socket per worker (intimacy_app/worker_sockets.py), against a real gunicorn ----------
+@contextlib.contextmanager
+def _serving(tmp_path: Path, **env: str) -> Iterator[AppServer]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("GUNICORN_")}
+    bind = {"GUNICORN_BIND": f"127.0.0.1:{free_app_port(APP_PORTS[-1])}"}
+    with AppServer(clean | bind | env, log_path=tmp_path / "gunicorn.log", app=PID_APP) as app:
+        _until(lambda: len(app.worker_pids()) == app.workers)  # every one started
+        yield app
+
+
+def _until(condition: Callable[[], bool], seconds: float = 15) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "gave up waiting"
+        time.sleep(0.05)
+
+
+def _pid_from(connection: http.client.HTTPConnection) -> int:
+    response = connection.getresponse()
+    assert response.status == 200
+    return int(response.read())
+
+
+def _connection(app: AppServer) -> http.client.HTTPConnection:
+    host, port = app.env["GUNICORN_BIND"].split(":")
+    return http.client.HTTPConnection(host, int(port), timeout=10)
+
+
+def test_a_killed_worker_loses_only_the_request_it_was_serving(tmp_path: Path) -> None:
+    with _serving(tmp_path, GUNICORN_WORKERS="1", GUNICORN_THREADS="1") as app:
+        (victim,) = app.worker_pids()
+        busy = _connection(app)
+        busy.request("GET", "/slow")
+        time.sleep(0.5)  # the worker has taken it and sleeps; the next ones wait in its queue
+        waiting = [_connection(app) for _ in range(5)]
+        for connection in waiting:
+            connection.request("GET", "/")
+
+        os.kill(victim, signal.SIGKILL)
+
+        with pytest.raises((OSError, http.client.HTTPException)):
+            busy.getresponse()
+        served_by = {_pid_from(connection) for connection in waiting}
+        assert served_by and victim not in served_by, "its replacement served the queue"
+
+
+def test_every_worker_takes_connections(tmp_path: Path) -> None:
+    with _serving(tmp_path, GUNICORN_WORKERS="3", GUNICORN_THREADS="2") as app:
+        connections = [_connection(app) for _ in range(30)]
+        for connection in connections:
+            connection.request("GET", "/")
+        served_by = {_pid_from(connection) for connection in connections}
+
+        assert served_by == app.worker_pids()
+
+
+def test_fewer_workers_leave_no_socket_that_nobody_answers(tmp_path: Path) -> None:
+    with _serving(tmp_path, GUNICORN_WORKERS="3", GUNICORN_THREADS="2") as app:
+        before = app.worker_pids()
+        os.kill(app.master_pid, signal.SIGTTOU)
+        _until(lambda: len(app.worker_pids()) == 2 and app.worker_pids() < before)
+
+        connections = [_connection(app) for _ in range(30)]
+        for connection in connections:
+            connection.request("GET", "/")  # each a new connection, spread by the kernel
+
+        assert {_pid_from(connection) for connection in connections} == app.worker_pids()
+
+
+def test_a_reload_answers_every_connection_while_old_workers_finish(tmp_path: Path) -> None:
+    with _serving(tmp_path, GUNICORN_WORKERS="2", GUNICORN_THREADS="2") as app:
+        old = app.worker_pids()
+        # Keep both old workers finishing a slow request for three seconds after the reload.
+        slow = [_connection(app) for _ in range(8)]
+        for connection in slow:
+            connection.request("GET", "/slow")
+        time.sleep(0.5)
+
+        os.kill(app.master_pid, signal.SIGHUP)
+        _until(lambda: len(app.worker_pids() - old) == 2)
+        new_connections = [_connection(app) for _ in range(30)]
+        for connection in new_connections:
+            connection.request("GET", "/")  # while the old workers still finish theirs
+
+        served_by = {_pid_from(connection) for connection in new_connections}
+        assert served_by and served_by.isdisjoint(old)
+        assert {_pid_from(connection) for connection in slow} <= old
+        _until(lambda: app.worker_pids().isdisjoint(old))
