@@ -26,6 +26,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+import psycopg
 from django.conf import settings
 from django.core.signals import got_request_exception
 from django.db import InterfaceError, OperationalError
@@ -130,8 +131,17 @@ _UNAVAILABLE_MARK = "_database_unavailable"
 def _is_unavailable(exception: BaseException | None) -> bool:
     # OperationalError covers refused and dropped connections, an admin shutdown, a cancelled
     # statement; InterfaceError a connection already closed under us. ConnectionInterrupted is
-    # Redis gone while sessions live there (REDIS_URL). All of them pass.
-    return isinstance(exception, OperationalError | InterfaceError | ConnectionInterrupted)
+    # Redis gone while sessions live there (REDIS_URL). All of them pass. psycopg's own errors
+    # can reach here unwrapped: Django closes a server-side cursor (a queryset's .iterator(), as
+    # a form's choices use) without wrapping, and on a connection just killed that raises.
+    return isinstance(
+        exception,
+        OperationalError
+        | InterfaceError
+        | ConnectionInterrupted
+        | psycopg.OperationalError
+        | psycopg.InterfaceError,
+    )
 
 
 def _note_database_unavailable(

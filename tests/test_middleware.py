@@ -40,6 +40,12 @@ def _closed(request: HttpRequest) -> HttpResponse:
     raise InterfaceError("connection already closed")
 
 
+def _lost_under_django(request: HttpRequest) -> HttpResponse:
+    # psycopg's own error, not Django's: closing a server-side cursor (a queryset's .iterator(),
+    # as a form's choices use) on a connection that has just died raises it past Django.
+    raise psycopg.OperationalError("server closed the connection unexpectedly")
+
+
 def _broken(request: HttpRequest) -> HttpResponse:
     raise ValueError("a bug, not an outage")
 
@@ -65,6 +71,7 @@ def _loses_its_connection_before_the_session_is_saved(request: HttpRequest) -> H
 urlpatterns = [
     path("refused/", _refused),
     path("closed/", _closed),
+    path("lost-under-django/", _lost_under_django),
     path("broken/", _broken),
     path("loses-its-connection/", _loses_its_connection),
     path("changes-the-session/", _changes_the_session),
@@ -184,7 +191,7 @@ def test_a_load_balancers_request_id_is_kept_and_a_malformed_one_replaced(client
 
 # --- the database going away ----------------------------------------------------------------
 @pytest.mark.urls("tests.test_middleware")
-@pytest.mark.parametrize("url", ["/refused/", "/closed/"])
+@pytest.mark.parametrize("url", ["/refused/", "/closed/", "/lost-under-django/"])
 def test_a_lost_database_connection_answers_503_with_the_friendly_page(
     client: Client, url: str
 ) -> None:
