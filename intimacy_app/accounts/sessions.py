@@ -141,15 +141,18 @@ class _SessionRead:
         self.converters = self.compiler.get_converters([col for col, _, _ in self.compiler.select])
         session = self.compiler.klass_info
         member = session["related_klass_infos"][0]
-        self.session_columns, self.session_fields = self._columns(session["select_fields"])
-        self.member_columns, self.member_fields = self._columns(member["select_fields"])
+        self.session_columns: list[int] = session["select_fields"]
+        self.member_columns: list[int] = member["select_fields"]
+        self.session_fields = self._fields(self.session_columns)
+        self.member_fields = self._fields(self.member_columns)
         self.member_pk_at = self.member_fields.index(User._meta.pk.attname)
         self.expire_date = MemberSession._meta.get_field("expire_date")
         self.link = MemberSession._meta.get_field("user")
         self.session_model, self.member_model = MemberSession, User
 
-    def _columns(self, positions: list[int]) -> tuple[list[int], list[str]]:
-        return positions, [self.compiler.select[at][0].target.attname for at in positions]
+    def _fields(self, columns: list[int]) -> list[str]:
+        """The model field each of these result columns fills."""
+        return [self.compiler.select[at][0].target.attname for at in columns]
 
     def read(self, session_key: str | None) -> MemberSession | None:
         database = connections[self.using]
