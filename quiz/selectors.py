@@ -15,10 +15,11 @@ from django.contrib.sessions.backends.base import SessionBase
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import Max, Prefetch
-from django.shortcuts import get_object_or_404
+from django.http import Http404
 
 from intimacy_app.accounts.models import User
 from intimacy_app.content.models import Capacity, Pattern, Prompt
+from intimacy_app.prepared import PreparedRead
 from quiz import scoring
 from quiz.models import (
     PRIMARY_INSTRUMENT_SLUG,
@@ -82,12 +83,31 @@ def _owned_attempts(*, user: User | AnonymousUser, session: SessionBase) -> Atte
     return Attempt.objects.filter(user__isnull=True, pk__in=session_attempt_ids(session))
 
 
+# Every quiz step reads its attempt, so these reads put their SQL together only once.
+_MEMBERS_ATTEMPT = PreparedRead(
+    lambda pk, user: Attempt.objects.select_related("version").filter(pk=pk, user=user),
+    pk=(Attempt._meta.get_field("id"), uuid.UUID(int=0)),
+    user=(Attempt._meta.get_field("user"), -1),
+)
+_VISITORS_ATTEMPT = PreparedRead(
+    lambda pk: Attempt.objects.select_related("version").filter(pk=pk, user__isnull=True),
+    pk=(Attempt._meta.get_field("id"), uuid.UUID(int=0)),
+)
+
+
 def attempt_owned(
     *, attempt_id: uuid.UUID, user: User | AnonymousUser, session: SessionBase
 ) -> Attempt:
     """The attempt if it belongs to this member or this visitor's session; 404 for anyone else."""
-    attempts = _owned_attempts(user=user, session=session)
-    return get_object_or_404(attempts.select_related("version"), pk=attempt_id)
+    if user.is_authenticated:
+        attempt = _MEMBERS_ATTEMPT.first(pk=attempt_id, user=user.pk)
+    elif str(attempt_id) in session_attempt_ids(session):
+        attempt = _VISITORS_ATTEMPT.first(pk=attempt_id)
+    else:
+        attempt = None
+    if attempt is None:
+        raise Http404("No such attempt is yours.")
+    return attempt
 
 
 def unfinished_attempt(*, user: User | AnonymousUser, session: SessionBase) -> Attempt | None:

@@ -10,19 +10,22 @@ from it), and when the session was last refreshed (idle expiry slides from it).
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from contextvars import ContextVar
-from datetime import timedelta
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any, cast
 
 from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.backends.base import SessionBase, UpdateError
 from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
 from django.core.exceptions import SuspiciousOperation
-from django.db import InterfaceError, OperationalError, connections, router
+from django.db import InterfaceError, OperationalError, router
 from django.http import HttpRequest
 from django.utils import timezone
+
+from intimacy_app.prepared import PreparedRead
 
 if TYPE_CHECKING:
     from intimacy_app.accounts.models import MemberSession, User
@@ -79,7 +82,9 @@ class SessionStore(DatabaseSessionStore):
         """Django's read of the session row, joined with its member (see MemberBackend)."""
         _member_read.set(None)
         try:
-            row = _SessionRead.prepared(router.db_for_read(self.model)).read(self.session_key)
+            row = _session_read().first(
+                using=router.db_for_read(self.model), key=self.session_key, now=timezone.now()
+            )
         except SuspiciousOperation as error:
             logger = logging.getLogger(f"django.security.{error.__class__.__name__}")
             logger.warning(str(error))
@@ -107,75 +112,18 @@ class SessionStore(DatabaseSessionStore):
         return session
 
 
-class _SessionRead:
-    """`MemberSession.objects.select_related("user").get(session_key=…, expire_date__gt=now)`,
-    with its SQL put together once per database instead of on every request.
+@functools.cache
+def _session_read() -> PreparedRead[MemberSession]:
+    """The session row with its member: every request with a session cookie runs this read."""
+    from intimacy_app.accounts.models import MemberSession
 
-    Every request with a session cookie runs this read, and building the query was half its
-    cost. The SQL, its parameters' order, the column converters and the field each column fills
-    all come from the ORM's own compiler, so the result is the rows the ORM would give (a test
-    compares them); the query runs on Django's cursor, so a lost connection raises Django's
-    errors, which the middleware answers with the friendly 503.
-    """
-
-    _KEY = "\x00session key\x00"
-    _by_database: ClassVar[dict[str, _SessionRead]] = {}
-
-    @classmethod
-    def prepared(cls, using: str) -> _SessionRead:
-        read = cls._by_database.get(using)
-        if read is None:
-            read = cls._by_database[using] = cls(using)
-        return read
-
-    def __init__(self, using: str) -> None:
-        from intimacy_app.accounts.models import MemberSession, User
-
-        self.using = using
-        query = MemberSession.objects.select_related("user").filter(
-            session_key=self._KEY, expire_date__gt=timezone.now()
-        )
-        self.compiler = query.query.get_compiler(using=using)
-        self.sql, params = self.compiler.as_sql()
-        self.key_at = list(params).index(self._KEY)
-        self.converters = self.compiler.get_converters([col for col, _, _ in self.compiler.select])
-        session = self.compiler.klass_info
-        member = session["related_klass_infos"][0]
-        self.session_columns: list[int] = session["select_fields"]
-        self.member_columns: list[int] = member["select_fields"]
-        self.session_fields = self._fields(self.session_columns)
-        self.member_fields = self._fields(self.member_columns)
-        self.member_pk_at = self.member_fields.index(User._meta.pk.attname)
-        self.expire_date = MemberSession._meta.get_field("expire_date")
-        self.link = MemberSession._meta.get_field("user")
-        self.session_model, self.member_model = MemberSession, User
-
-    def _fields(self, columns: list[int]) -> list[str]:
-        """The model field each of these result columns fills."""
-        return [self.compiler.select[at][0].target.attname for at in columns]
-
-    def read(self, session_key: str | None) -> MemberSession | None:
-        database = connections[self.using]
-        params = [self.expire_date.get_db_prep_value(timezone.now(), database)] * 2
-        params[self.key_at] = session_key
-        with database.cursor() as cursor:
-            cursor.execute(self.sql, params)
-            values = cursor.fetchone()
-        if values is None:
-            return None
-        values = list(values)
-        for at, (converters, expression) in self.converters.items():
-            for converter in converters:
-                values[at] = converter(values[at], expression, database)
-        row = self.session_model.from_db(
-            self.using, self.session_fields, [values[at] for at in self.session_columns]
-        )
-        member_values = [values[at] for at in self.member_columns]
-        member = None
-        if member_values[self.member_pk_at] is not None:
-            member = self.member_model.from_db(self.using, self.member_fields, member_values)
-        self.link.set_cached_value(row, member)
-        return row
+    return PreparedRead(
+        lambda key, now: MemberSession.objects.select_related("user").filter(
+            session_key=key, expire_date__gt=now
+        ),
+        key=(MemberSession._meta.get_field("session_key"), "\x00session key\x00"),
+        now=(MemberSession._meta.get_field("expire_date"), datetime(2000, 1, 1, tzinfo=UTC)),
+    )
 
 
 def _member_id(data: dict[str, Any]) -> int | None:

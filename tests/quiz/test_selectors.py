@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
@@ -47,6 +48,41 @@ def test_a_member_reaches_only_their_own_attempts(
     other: User = UserFactory.create()
     with pytest.raises(Http404):
         selectors.attempt_owned(attempt_id=attempt.pk, user=other, session=SessionStore())
+
+
+def test_an_attempt_given_to_a_member_is_no_longer_the_visitors(
+    small_version: InstrumentVersion, member: User
+) -> None:
+    session = SessionStore()
+    attempt = services.attempt_start(version=small_version, user=None, session=session)
+    Attempt.objects.filter(pk=attempt.pk).update(user=member)  # the session still lists it
+
+    with pytest.raises(Http404):
+        selectors.attempt_owned(attempt_id=attempt.pk, user=AnonymousUser(), session=session)
+    assert selectors.attempt_owned(attempt_id=attempt.pk, user=member, session=session) == attempt
+
+
+@pytest.mark.parametrize("owner", ["visitor", "member"])
+def test_the_owned_attempt_read_gives_the_attempt_and_version_the_orm_gives(
+    small_version: InstrumentVersion, member: User, owner: str, django_assert_num_queries: Any
+) -> None:
+    session = SessionStore()
+    user = member if owner == "member" else AnonymousUser()
+    started = services.attempt_start(
+        version=small_version, user=member if owner == "member" else None, session=session
+    )
+    expected = Attempt.objects.select_related("version").get(pk=started.pk)
+
+    with django_assert_num_queries(1):
+        found = selectors.attempt_owned(attempt_id=started.pk, user=user, session=session)
+        version = found.version
+
+    def columns(instance: object, model: type) -> dict[str, object]:
+        return {f.attname: getattr(instance, f.attname) for f in model._meta.concrete_fields}
+
+    assert columns(found, Attempt) == columns(expected, Attempt)
+    assert columns(version, InstrumentVersion) == columns(expected.version, InstrumentVersion)
+    assert found._state.adding is False
 
 
 def test_a_half_finished_attempt_resumes_at_its_first_unanswered_step(

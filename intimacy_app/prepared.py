@@ -1,0 +1,120 @@
+"""One-row reads that run on nearly every request, with their SQL put together once per database.
+
+For a read of one row, building the query costs the ORM more than the database takes to answer
+it. `PreparedRead` builds it once per database and keeps the SQL; everything else, from
+preparing the arguments to making model instances of the row, is still the ORM's own doing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, cast
+
+from django.db import connections, router
+from django.db.models import Field, Model, QuerySet
+from django.db.models.query import RelatedPopulator, get_related_populators
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    """A query's SQL for one database, and what turns a result row into model instances."""
+
+    sql: str
+    params: tuple[Any, ...]
+    places: dict[str, list[int]]  # each argument's positions among the parameters
+    converters: list[tuple[int, list[Callable[..., Any]], Any]]  # (column, converters, expression)
+    model: type[Model]
+    fetch_mode: Any
+    init_list: list[str]
+    start: int
+    end: int
+    related: list[RelatedPopulator]
+
+
+class PreparedRead[M: Model]:
+    """`build(**arguments).first()` for a queryset of fixed shape matching at most one row.
+
+    `build` is called once per database with each argument's marker: a value found nowhere
+    else among the query's parameters. The SQL is kept with the markers' positions. A read
+    prepares each argument for the database with its field, as the lookup would, and puts it
+    where its marker was. The ORM's compiler supplies the column converters and the fields each
+    column fills, including `select_related` rows, so a read gives the instances the ORM would
+    (the tests compare them). The query runs on Django's cursor, so a lost connection raises
+    Django's errors, which the middleware answers with the friendly 503.
+    """
+
+    def __init__(
+        self, build: Callable[..., QuerySet[M]], **arguments: tuple[Field[Any, Any], object]
+    ) -> None:
+        self._build = build
+        self._fields = {name: field for name, (field, _) in arguments.items()}
+        self._markers = {name: marker for name, (_, marker) in arguments.items()}
+        self._by_database: dict[str, _Compiled] = {}
+
+    def first(self, *, using: str | None = None, **values: object) -> M | None:
+        """The row matching `values` as a model instance, or None when nothing matches."""
+        if values.keys() != self._fields.keys():
+            raise TypeError(f"expected the arguments {sorted(self._fields)}, got {sorted(values)}")
+        if using is None:
+            using = router.db_for_read(next(iter(self._fields.values())).model)
+        compiled = self._by_database.get(using) or self._compile(using)
+        database = connections[using]
+        params = list(compiled.params)
+        for name, value in values.items():
+            prepared = self._fields[name].get_db_prep_value(value, database)
+            for at in compiled.places[name]:
+                params[at] = prepared
+        with database.cursor() as cursor:
+            cursor.execute(compiled.sql, params)
+            values_row = cursor.fetchone()
+        if values_row is None:
+            return None
+        row = list(values_row)
+        for at, converters, expression in compiled.converters:
+            for converter in converters:
+                row[at] = converter(row[at], expression, database)
+        instance = compiled.model.from_db(
+            using,
+            compiled.init_list,
+            row[compiled.start : compiled.end],
+            fetch_mode=compiled.fetch_mode,
+        )
+        for populator in compiled.related:
+            populator.populate(row, instance)
+        return cast(M, instance)
+
+    def _compile(self, using: str) -> _Compiled:
+        queryset = self._build(**self._markers)
+        compiler = queryset.query.get_compiler(using=using)
+        sql, params = compiler.as_sql()
+        database = connections[using]
+        places = {}
+        for name, marker in self._markers.items():
+            prepared = self._fields[name].get_db_prep_value(marker, database)
+            places[name] = [at for at, param in enumerate(params) if param == prepared]
+            if not places[name]:
+                raise ValueError(f"the marker for {name!r} is not among the query's parameters")
+        klass_info = compiler.klass_info
+        assert klass_info is not None  # as_sql() fills it in
+        start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+        fetch_mode = queryset._fetch_mode  # type: ignore[attr-defined]  # not in django-stubs yet
+        compiled = _Compiled(
+            sql=sql,
+            params=tuple(params),
+            places=places,
+            converters=[
+                (at, converters, expression)
+                for at, (converters, expression) in compiler.get_converters(
+                    [column for column, _, _ in compiler.select]
+                ).items()
+            ],
+            model=queryset.model,
+            fetch_mode=fetch_mode,
+            init_list=[column.target.attname for column, _, _ in compiler.select[start:end]],
+            start=start,
+            end=end,
+            related=get_related_populators(klass_info, compiler.select, using, fetch_mode),
+        )
+        self._by_database[using] = compiled
+        return compiled

@@ -1,0 +1,61 @@
+"""PreparedRead: a one-row ORM read whose SQL is put together once per database."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+from django.contrib.sessions.backends.db import SessionStore
+
+from intimacy_app.prepared import PreparedRead
+from quiz import services
+from quiz.models import Attempt, InstrumentVersion
+
+pytestmark = pytest.mark.django_db
+
+NO_ATTEMPT = uuid.UUID(int=0)
+
+
+def _attempt_with_links() -> PreparedRead[Attempt]:
+    return PreparedRead(
+        lambda pk: Attempt.objects.select_related("version", "user").filter(pk=pk),
+        pk=(Attempt._meta.get_field("id"), NO_ATTEMPT),
+    )
+
+
+def test_a_read_gives_the_row_and_its_links_as_the_orm_would(
+    small_version: InstrumentVersion, django_assert_num_queries: Any
+) -> None:
+    attempt = services.attempt_start(version=small_version, user=None, session=SessionStore())
+    read = _attempt_with_links()
+
+    for _ in range(2):  # the second read runs on the SQL the first one kept
+        with django_assert_num_queries(1):
+            found = read.first(pk=attempt.pk)
+            assert found is not None
+            assert found.user is None  # a link that is empty is known to be empty, not fetched
+            assert found.version.items_per_step == small_version.items_per_step
+        assert found == attempt
+        assert found.started_at == Attempt.objects.get(pk=attempt.pk).started_at
+
+
+def test_a_read_that_matches_nothing_gives_none(small_version: InstrumentVersion) -> None:
+    assert _attempt_with_links().first(pk=uuid.uuid4()) is None
+
+
+def test_a_read_must_be_given_exactly_its_arguments() -> None:
+    read = _attempt_with_links()
+    with pytest.raises(TypeError, match="pk"):
+        read.first()
+    with pytest.raises(TypeError, match="pk"):
+        read.first(pk=uuid.uuid4(), user=1)
+
+
+def test_a_marker_the_query_does_not_hold_is_refused() -> None:
+    read = PreparedRead(
+        lambda pk: Attempt.objects.filter(pk=uuid.uuid4()),  # ignores its argument
+        pk=(Attempt._meta.get_field("id"), NO_ATTEMPT),
+    )
+    with pytest.raises(ValueError, match="marker for 'pk'"):
+        read.first(pk=uuid.uuid4())
