@@ -9,16 +9,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.management import call_command
 from django.http import HttpRequest, HttpResponse
 from django.test import Client, RequestFactory, override_settings
 from django.urls import reverse
 from whitenoise.middleware import WhiteNoiseMiddleware
+from whitenoise.storage import CompressedManifestStaticFilesStorage
 
 from intimacy_app.content.admin import PatternAdmin
 from intimacy_app.content.models import Pattern
@@ -39,7 +42,7 @@ def production_static(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Whit
         STATIC_ROOT=tmp_path_factory.mktemp("static"),
         STORAGES={
             **settings.STORAGES,
-            "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+            "staticfiles": {"BACKEND": "intimacy_app.storage.StaticFilesStorage"},
         },
         WHITENOISE_AUTOREFRESH=False,
     )
@@ -93,6 +96,43 @@ def test_the_home_page_loads_no_script_that_blocks_rendering(client: Client) -> 
 
     assert scripts
     assert all(" defer" in tag or 'type="module"' in tag for tag in scripts), scripts
+
+
+def test_each_asset_url_is_the_one_whitenoise_works_out_and_is_kept(
+    production_static: WhiteNoiseMiddleware,
+) -> None:
+    names = ["css/site.css", "js/site.js", "img/favicon.svg", "vendor/htmx-2.0.11/htmx.min.js"]
+    whitenoise = CompressedManifestStaticFilesStorage()
+
+    first = [staticfiles_storage.url(name) for name in names]
+    again = [staticfiles_storage.url(name) for name in names]
+
+    assert first == again == [whitenoise.url(name) for name in names]
+    assert all(HASHED.search(url) for url in first), first
+
+
+def test_a_changed_asset_gets_its_new_url_after_collectstatic(tmp_path: Path) -> None:
+    source = tmp_path / "source"
+    source.mkdir()
+    (source / "probe.css").write_text("body { color: black; }", encoding="utf-8")
+    collected = override_settings(
+        STATIC_ROOT=tmp_path / "collected",
+        STATICFILES_DIRS=[source],
+        STATICFILES_FINDERS=["django.contrib.staticfiles.finders.FileSystemFinder"],
+        STORAGES={
+            **settings.STORAGES,
+            "staticfiles": {"BACKEND": "intimacy_app.storage.StaticFilesStorage"},
+        },
+    )
+    with collected:
+        call_command("collectstatic", "--no-input", verbosity=0)
+        before = staticfiles_storage.url("probe.css")
+        (source / "probe.css").write_text("body { color: navy; }", encoding="utf-8")
+        call_command("collectstatic", "--no-input", verbosity=0)
+        after = staticfiles_storage.url("probe.css")
+
+    assert HASHED.search(before) and HASHED.search(after)
+    assert before != after
 
 
 # --- The content library is read once, then served from the cache until it changes -------------
