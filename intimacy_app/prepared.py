@@ -33,7 +33,7 @@ class _Compiled:
 
 
 class PreparedRead[M: Model]:
-    """`build(**arguments).first()` for a queryset of fixed shape matching at most one row.
+    """The one row of `build(**arguments)`, a queryset of fixed shape, or None when there is none.
 
     `build` is called once per database with each argument's marker: a value found nowhere
     else among the query's parameters. The SQL is kept with the markers' positions. A read
@@ -56,7 +56,7 @@ class PreparedRead[M: Model]:
         """The row matching `values` as a model instance, or None when nothing matches."""
         if values.keys() != self._fields.keys():
             raise TypeError(f"expected the arguments {sorted(self._fields)}, got {sorted(values)}")
-        if using is None:
+        if using is None:  # the database the queryset itself would read from
             using = router.db_for_read(next(iter(self._fields.values())).model)
         compiled = self._by_database.get(using) or self._compile(using)
         database = connections[using]
