@@ -59,7 +59,7 @@ def _version_form(version: InstrumentVersion, **changes: Any) -> dict[str, Any]:
 
 def _answered(version: InstrumentVersion) -> Attempt:
     attempt = services.attempt_start(version=version, user=None, session=SessionStore())
-    services.attempt_answer(attempt=attempt, item=version.items.first(), value=3)  # type: ignore[arg-type]
+    services.attempt_answer_step(attempt=attempt, answers={version.items.first(): 3})  # type: ignore[arg-type]
     return attempt
 
 

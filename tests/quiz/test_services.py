@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.contrib.sessions.backends.db import SessionStore
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from intimacy_app.accounts.models import User
 from quiz import services
@@ -59,7 +62,7 @@ def test_starting_again_clears_the_unfinished_attempt_but_keeps_finished_results
     session = SessionStore()
     finished = answer_all(_visitor_attempt(small_version, session))
     unfinished = _visitor_attempt(small_version, session)
-    services.attempt_answer(attempt=unfinished, item=_items(small_version)[0], value=4)
+    services.attempt_answer_step(attempt=unfinished, answers={_items(small_version)[0]: 4})
 
     fresh = _visitor_attempt(small_version, session)
 
@@ -87,9 +90,20 @@ def test_an_unknown_focus_is_refused(small_version: InstrumentVersion) -> None:
 def test_an_answer_is_saved_and_can_be_changed(small_version: InstrumentVersion) -> None:
     attempt = _visitor_attempt(small_version)
     item = _items(small_version)[0]
-    services.attempt_answer(attempt=attempt, item=item, value=2)
-    services.attempt_answer(attempt=attempt, item=item, value=5)
+    services.attempt_answer_step(attempt=attempt, answers={item: 2})
+    services.attempt_answer_step(attempt=attempt, answers={item: 5})
     assert list(attempt.answers.values_list("item_id", "value")) == [(item.pk, 5)]
+
+
+def test_saving_answers_marks_the_attempt_as_just_answered(
+    small_version: InstrumentVersion,
+) -> None:
+    """The time a visitor last answered is what keeps their attempt from being pruned."""
+    attempt = _visitor_attempt(small_version)
+    month_ago = timezone.now() - timedelta(days=30)
+    Attempt.objects.filter(pk=attempt.pk).update(updated_at=month_ago)
+    services.attempt_answer_step(attempt=attempt, answers={_items(small_version)[0]: 3})
+    assert Attempt.objects.get(pk=attempt.pk).updated_at > month_ago + timedelta(days=29)
 
 
 @pytest.mark.parametrize("value", [0, 6, -3, "4", 2.0, True, None])
@@ -98,7 +112,7 @@ def test_an_answer_off_the_scale_is_refused_and_nothing_is_written(
 ) -> None:
     attempt = _visitor_attempt(small_version)
     with pytest.raises(ValidationError, match="from 1 to 5"):
-        services.attempt_answer(attempt=attempt, item=_items(small_version)[0], value=value)  # type: ignore[arg-type]
+        services.attempt_answer_step(attempt=attempt, answers={_items(small_version)[0]: value})  # type: ignore[arg-type]
     assert not attempt.answers.exists()
 
 
@@ -108,7 +122,7 @@ def test_an_answer_to_another_versions_statement_is_refused(
     attempt = _visitor_attempt(small_version)
     elsewhere = ItemFactory.create()
     with pytest.raises(ValidationError, match="not part of this quiz"):
-        services.attempt_answer(attempt=attempt, item=elsewhere, value=3)
+        services.attempt_answer_step(attempt=attempt, answers={elsewhere: 3})
     assert not Answer.objects.exists()
 
 
@@ -172,9 +186,9 @@ def test_a_completed_attempts_answers_cannot_change(
     attempt = answer_all(_visitor_attempt(small_version), value=3)
     item = _items(small_version)[0]
     with pytest.raises(services.AttemptAlreadyCompleted):
-        services.attempt_answer(attempt=attempt, item=item, value=5)
-    with pytest.raises(services.AttemptAlreadyCompleted):
         services.attempt_answer_step(attempt=attempt, answers={item: 5})
+    with pytest.raises(services.AttemptAlreadyCompleted):  # going back with nothing answered
+        services.attempt_answer_step(attempt=attempt, answers={})
     assert set(attempt.answers.values_list("value", flat=True)) == {3}
 
 
@@ -227,7 +241,7 @@ def test_claiming_never_takes_an_attempt_that_belongs_to_someone_else(
 def test_a_version_with_answers_is_frozen(small_version: InstrumentVersion) -> None:
     services.version_assert_editable(version=small_version)  # published, nobody answered yet
     attempt = _visitor_attempt(small_version)
-    services.attempt_answer(attempt=attempt, item=_items(small_version)[0], value=3)
+    services.attempt_answer_step(attempt=attempt, answers={_items(small_version)[0]: 3})
 
     with pytest.raises(ValidationError, match="frozen") as refused:
         services.version_assert_editable(version=small_version)
