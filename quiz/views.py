@@ -63,11 +63,23 @@ def _cache_key(request: HtmxHttpRequest) -> dict[str, str]:
     return {"cache_key": member_cache.fragment_key(request)}
 
 
+def _step_url(attempt: Attempt, number: int) -> str:
+    return reverse("quiz:step", args=[attempt.pk, number])
+
+
 def _render_step(
-    request: HtmxHttpRequest, attempt: Attempt, form: StepForm, *, status: int = 200
+    request: HtmxHttpRequest,
+    attempt: Attempt,
+    form: StepForm,
+    *,
+    status: int = 200,
+    url: str | None = None,
 ) -> HttpResponse:
+    """The step page, or for htmx just its step region. `url` is the step's own address, when
+    the caller has it already: the form posts back to it."""
     template = f"{STEP_TEMPLATE}#step" if request.htmx else STEP_TEMPLATE
-    context = {"attempt": attempt, "step": form.step, "form": form}
+    url = url or _step_url(attempt, form.step.number)
+    context = {"attempt": attempt, "step": form.step, "form": form, "step_url": url}
     return render(request, template, context, status=status)
 
 
@@ -129,7 +141,7 @@ def step(request: HtmxHttpRequest, attempt_id: uuid.UUID, number: int) -> HttpRe
     except ValidationError as error:  # statements on earlier steps are still unanswered
         messages.warning(request, error.messages[0])
         resume = selectors.resume_step(attempt=attempt)
-        return _go(request, reverse("quiz:step", args=[attempt.pk, resume]))
+        return _go(request, _step_url(attempt, resume))
     target = max(1, number - 1) if going_back else number + 1
     return _show_saved_step(request, progress.with_answers(answers), target)
 
@@ -143,12 +155,12 @@ def _show_saved_step(
     """
     attempt = progress.attempt
     number = min(number, progress.resume)
-    url = reverse("quiz:step", args=[attempt.pk, number])
+    url = _step_url(attempt, number)
     following = progress.step(number)
     if not request.htmx or following is None:
         return redirect(url)
     form = StepForm(step=following, version=attempt.version)
-    return push_url(_render_step(request, attempt, form), url)
+    return push_url(_render_step(request, attempt, form, url=url), url)
 
 
 @require_GET
