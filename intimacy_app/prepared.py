@@ -3,6 +3,8 @@
 For a read of one row, building the query costs the ORM more than the database takes to answer
 it. `PreparedRead` builds it once per database and keeps the SQL; everything else, from
 preparing the arguments to making model instances of the row, is still the ORM's own doing.
+A read may also bring a few values from each of the row's related rows, as annotations that
+follow a to-many relation (`first_with_related`), so one query answers what would take two.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ class _Compiled:
     start: int
     end: int
     related: list[RelatedPopulator]
+    annotations: list[int]  # each annotation's column, in the order the queryset adds them
 
 
 class PreparedRead[M: Model]:
@@ -54,6 +57,21 @@ class PreparedRead[M: Model]:
 
     def first(self, *, using: str | None = None, **values: object) -> M | None:
         """The row matching `values` as a model instance, or None when nothing matches."""
+        instance, _ = self._read(using, values, every_row=False)
+        return instance
+
+    def first_with_related(
+        self, *, using: str | None = None, **values: object
+    ) -> tuple[M | None, list[tuple[Any, ...]]]:
+        """The row matching `values` as a model instance, and its annotations' values from
+        every result row: one tuple per related row the annotations follow, in the order the
+        queryset adds them. A row with no related rows gives one tuple of Nones (the join is
+        an outer one); a read that matches nothing gives (None, [])."""
+        return self._read(using, values, every_row=True)
+
+    def _read(
+        self, using: str | None, values: dict[str, object], *, every_row: bool
+    ) -> tuple[M | None, list[tuple[Any, ...]]]:
         if values.keys() != self._fields.keys():
             raise TypeError(f"expected the arguments {sorted(self._fields)}, got {sorted(values)}")
         if using is None:  # the database the queryset itself would read from
@@ -67,22 +85,26 @@ class PreparedRead[M: Model]:
                 params[at] = prepared
         with database.cursor() as cursor:
             cursor.execute(compiled.sql, params)
-            values_row = cursor.fetchone()
-        if values_row is None:
-            return None
-        row = list(values_row)
-        for at, converters, expression in compiled.converters:
-            for converter in converters:
-                row[at] = converter(row[at], expression, database)
+            rows = [list(row) for row in cursor.fetchall()] if every_row else []
+            if not every_row and (first := cursor.fetchone()) is not None:
+                rows.append(list(first))
+        if not rows:
+            return None, []
+        for row in rows:
+            for at, converters, expression in compiled.converters:
+                for converter in converters:
+                    row[at] = converter(row[at], expression, database)
+        first_row = rows[0]
         instance = compiled.model.from_db(
             using,
             compiled.init_list,
-            row[compiled.start : compiled.end],
+            first_row[compiled.start : compiled.end],
             fetch_mode=compiled.fetch_mode,
         )
         for populator in compiled.related:
-            populator.populate(row, instance)
-        return cast(M, instance)
+            populator.populate(first_row, instance)
+        related = [tuple(row[at] for at in compiled.annotations) for row in rows]
+        return cast(M, instance), related
 
     def _compile(self, using: str) -> _Compiled:
         queryset = self._build(**self._markers)
@@ -115,6 +137,7 @@ class PreparedRead[M: Model]:
             start=start,
             end=end,
             related=get_related_populators(klass_info, compiler.select, using, fetch_mode),
+            annotations=list(compiler.annotation_col_map.values()),
         )
         self._by_database[using] = compiled
         return compiled

@@ -5,16 +5,16 @@ from __future__ import annotations
 import math
 import statistics
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, cast
 
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.sessions.backends.base import SessionBase
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.db import connection
-from django.db.models import Max, Prefetch
+from django.db.models import F, Max, Prefetch, QuerySet
 from django.http import Http404
 
 from intimacy_app.accounts.models import User
@@ -83,30 +83,55 @@ def _owned_attempts(*, user: User | AnonymousUser, session: SessionBase) -> Atte
     return Attempt.objects.filter(user__isnull=True, pk__in=session_attempt_ids(session))
 
 
+def _with_answers(attempts: QuerySet[Attempt]) -> QuerySet[Attempt]:
+    """The attempt with each of its answers as (item id, value): one result row per answer."""
+    return attempts.annotate(answered_item=F("answers__item"), answered_value=F("answers__value"))
+
+
+def _attempt_reads(
+    build: Callable[[QuerySet[Attempt]], QuerySet[Attempt]],
+) -> tuple[PreparedRead[Attempt], PreparedRead[Attempt]]:
+    """A member's attempt and a visitor's, with its version, as `build` extends the read."""
+    pk = (Attempt._meta.get_field("id"), uuid.UUID(int=0))
+    attempts = Attempt.objects.select_related("version")
+    members = PreparedRead(
+        lambda pk, user: build(attempts.filter(pk=pk, user=user)),
+        pk=pk,
+        user=(Attempt._meta.get_field("user"), -1),
+    )
+    visitors = PreparedRead(lambda pk: build(attempts.filter(pk=pk, user__isnull=True)), pk=pk)
+    return members, visitors
+
+
 # Every quiz step reads its attempt, so these reads put their SQL together only once.
-_MEMBERS_ATTEMPT = PreparedRead(
-    lambda pk, user: Attempt.objects.select_related("version").filter(pk=pk, user=user),
-    pk=(Attempt._meta.get_field("id"), uuid.UUID(int=0)),
-    user=(Attempt._meta.get_field("user"), -1),
-)
-_VISITORS_ATTEMPT = PreparedRead(
-    lambda pk: Attempt.objects.select_related("version").filter(pk=pk, user__isnull=True),
-    pk=(Attempt._meta.get_field("id"), uuid.UUID(int=0)),
-)
+_ATTEMPT = _attempt_reads(lambda attempts: attempts)
+_ATTEMPT_AND_ANSWERS = _attempt_reads(_with_answers)
+
+
+def _read_owned(
+    reads: tuple[PreparedRead[Attempt], PreparedRead[Attempt]],
+    *,
+    attempt_id: uuid.UUID,
+    user: User | AnonymousUser,
+    session: SessionBase,
+) -> tuple[Attempt, list[tuple[Any, ...]]]:
+    members, visitors = reads
+    if user.is_authenticated:
+        attempt, related = members.first_with_related(pk=attempt_id, user=user.pk)
+    elif str(attempt_id) in session_attempt_ids(session):
+        attempt, related = visitors.first_with_related(pk=attempt_id)
+    else:
+        attempt, related = None, []
+    if attempt is None:
+        raise Http404("No such attempt is yours.")
+    return attempt, related
 
 
 def attempt_owned(
     *, attempt_id: uuid.UUID, user: User | AnonymousUser, session: SessionBase
 ) -> Attempt:
     """The attempt if it belongs to this member or this visitor's session; 404 for anyone else."""
-    if user.is_authenticated:
-        attempt = _MEMBERS_ATTEMPT.first(pk=attempt_id, user=user.pk)
-    elif str(attempt_id) in session_attempt_ids(session):
-        attempt = _VISITORS_ATTEMPT.first(pk=attempt_id)
-    else:
-        attempt = None
-    if attempt is None:
-        raise Http404("No such attempt is yours.")
+    attempt, _ = _read_owned(_ATTEMPT, attempt_id=attempt_id, user=user, session=session)
     return attempt
 
 
@@ -180,25 +205,48 @@ def step_count(*, version: InstrumentVersion) -> int:
     return math.ceil(version.items.count() / version.items_per_step)
 
 
-# An attempt's items in order (Item.Meta.ordering), every column, each with its answer or NULL.
-# Written out because the ORM spent three times as long building this query and 44 model
-# instances as the database took to answer it.
-_PROGRESS_SQL = """
-    SELECT {columns}, answer.value
-    FROM quiz_item item
-    LEFT JOIN quiz_answer answer ON answer.item_id = item.id AND answer.attempt_id = %s
-    WHERE item.version_id = %s
-    ORDER BY item."order", item.id
+# A version's items in order (Item.Meta.ordering), every column. Written out because the ORM
+# spent three times as long building this query and 44 model instances as the database took to
+# answer it.
+_ITEMS_SQL = """
+    SELECT {columns} FROM quiz_item item WHERE item.version_id = %s ORDER BY item."order", item.id
 """
+# How long a worker keeps a frozen version's items (see _version_items).
+ITEMS_CACHE_SECONDS = 5 * 60
+
+
+def _version_items(version: InstrumentVersion, *, frozen: bool) -> list[tuple[Any, ...]]:
+    """The version's items in order, each as a row of Item's columns (the id first).
+
+    A version someone has answered is frozen: its items never change, so once `frozen` is
+    known (the caller has read an answer to it) each worker keeps them in its "statements"
+    cache. Only deleting every answer to a version could thaw it for editing again; a worker's
+    copy outlives that by at most ITEMS_CACHE_SECONDS, and the key holds the version's creation
+    time, so a version id that a database hands out again never finds another's items.
+    """
+    key = f"quiz-items:{version.pk}:{version.created_at.timestamp()}"
+    statements = caches["statements"]
+    if frozen and (rows := statements.get(key)) is not None:
+        return cast(list[tuple[Any, ...]], rows)
+    columns = ", ".join(
+        f"item.{connection.ops.quote_name(cast(str, field.column))}"
+        for field in Item._meta.concrete_fields
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(_ITEMS_SQL.format(columns=columns), [version.pk])
+        rows = [tuple(row) for row in cursor.fetchall()]
+    if frozen:
+        statements.set(key, rows, ITEMS_CACHE_SECONDS)
+    return rows
 
 
 @dataclass
 class Progress:
     """An attempt's statements in order with the answers given so far: everything a step needs.
 
-    Read in one query (`attempt_progress`); `with_answers` brings it up to date after a save
-    without reading it again. `rows` holds each item's columns (Item's fields, the id first);
-    only the items of the step shown become model instances.
+    Read by `attempt_progress` or `owned_attempt_progress`; `with_answers` brings it up to date
+    after a save without reading it again. `rows` holds each item's columns (Item's fields, the
+    id first); only the items of the step shown become model instances.
     """
 
     attempt: Attempt
@@ -240,17 +288,26 @@ class Progress:
 
 
 def attempt_progress(*, attempt: Attempt) -> Progress:
-    """The attempt's items, each with its answer if it has one, in a single query."""
-    attempt_id = Attempt._meta.pk.get_db_prep_value(attempt.pk, connection)
-    columns = ", ".join(
-        f"item.{connection.ops.quote_name(cast(str, field.column))}"
-        for field in Item._meta.concrete_fields
+    """The attempt's items, each with its answer if it has one."""
+    values = dict(attempt.answers.values_list("item_id", "value"))
+    return Progress(
+        attempt=attempt, rows=_version_items(attempt.version, frozen=bool(values)), values=values
     )
-    with connection.cursor() as cursor:
-        cursor.execute(_PROGRESS_SQL.format(columns=columns), [attempt_id, attempt.version_id])
-        rows = cursor.fetchall()
-    values = {row[0]: row[-1] for row in rows if row[-1] is not None}
-    return Progress(attempt=attempt, rows=[row[:-1] for row in rows], values=values)
+
+
+def owned_attempt_progress(
+    *, attempt_id: uuid.UUID, user: User | AnonymousUser, session: SessionBase
+) -> Progress:
+    """The attempt as `attempt_owned` gives it, with its items and answers as `attempt_progress`
+    gives them: one query once a worker has the version's items, which is every step a quiz
+    shows after its first answer."""
+    attempt, answers = _read_owned(
+        _ATTEMPT_AND_ANSWERS, attempt_id=attempt_id, user=user, session=session
+    )
+    values = {item: value for item, value in answers if item is not None}
+    return Progress(
+        attempt=attempt, rows=_version_items(attempt.version, frozen=bool(values)), values=values
+    )
 
 
 def resume_step(*, attempt: Attempt) -> int:

@@ -113,10 +113,12 @@ def begin(request: HtmxHttpRequest) -> HttpResponse:
 @vary_on_headers("HX-Request")
 def step(request: HtmxHttpRequest, attempt_id: uuid.UUID, number: int) -> HttpResponse:
     """Show one step of statements, or save its answers and move back or on."""
-    attempt = _owned(request, attempt_id)
+    progress = selectors.owned_attempt_progress(
+        attempt_id=attempt_id, user=request.user, session=request.session
+    )
+    attempt = progress.attempt
     if attempt.is_complete:
         return _already_finished(request, attempt)
-    progress = selectors.attempt_progress(attempt=attempt)
     current = progress.step(number)
     if current is None:
         raise Http404("There is no such step in this quiz.")

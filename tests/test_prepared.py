@@ -1,4 +1,5 @@
-"""PreparedRead: a one-row ORM read whose SQL is put together once per database."""
+"""PreparedRead: a one-row ORM read whose SQL is put together once per database, optionally
+with values from the row's related rows."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 
 import pytest
 from django.contrib.sessions.backends.db import SessionStore
+from django.db.models import F
 
 from intimacy_app.prepared import PreparedRead
 from quiz import services
@@ -59,3 +61,33 @@ def test_a_marker_the_query_does_not_hold_is_refused() -> None:
     )
     with pytest.raises(ValueError, match="marker for 'pk'"):
         read.first(pk=uuid.uuid4())
+
+
+def test_a_read_with_related_rows_gives_the_row_once_and_each_related_rows_values(
+    small_version: InstrumentVersion, django_assert_num_queries: Any
+) -> None:
+    attempt = services.attempt_start(version=small_version, user=None, session=SessionStore())
+    first, second, *_ = small_version.items.order_by("order")
+    read = PreparedRead(
+        lambda pk: (
+            Attempt.objects.select_related("version")
+            .filter(pk=pk)
+            .annotate(item=F("answers__item"), value=F("answers__value"))
+            .order_by("answers__item")
+        ),
+        pk=(Attempt._meta.get_field("id"), NO_ATTEMPT),
+    )
+
+    found, related = read.first_with_related(pk=attempt.pk)
+    assert found == attempt
+    assert related == [(None, None)]  # no answers yet: the outer join gives one empty row
+
+    services.attempt_answer_step(attempt=attempt, answers={first: 2, second: 5})
+    with django_assert_num_queries(1):
+        found, related = read.first_with_related(pk=attempt.pk)
+        assert found is not None
+        assert found.version.items_per_step == small_version.items_per_step
+    assert found == attempt
+    assert related == [(first.pk, 2), (second.pk, 5)]
+    assert read.first(pk=attempt.pk) == attempt
+    assert read.first_with_related(pk=uuid.uuid4()) == (None, [])

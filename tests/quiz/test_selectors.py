@@ -112,6 +112,70 @@ def test_steps_number_their_statements_across_the_whole_quiz(
     assert selectors.attempt_step(attempt=attempt, number=0) is None
 
 
+@pytest.mark.parametrize("owner", ["visitor", "member"])
+def test_a_steps_read_gives_what_the_attempt_and_its_progress_give(
+    small_version: InstrumentVersion, member: User, owner: str
+) -> None:
+    session = SessionStore()
+    user = member if owner == "member" else AnonymousUser()
+    attempt = services.attempt_start(
+        version=small_version, user=member if owner == "member" else None, session=session
+    )
+    first, second, third, _ = small_version.items.order_by("order")
+    services.attempt_answer_step(attempt=attempt, answers={first: 2, second: 4, third: 1})
+
+    progress = selectors.owned_attempt_progress(attempt_id=attempt.pk, user=user, session=session)
+
+    separate = selectors.attempt_progress(attempt=attempt)
+    assert progress.attempt == attempt
+    assert progress.attempt.version.items_per_step == 2
+    assert progress.values == separate.values == {first.pk: 2, second.pk: 4, third.pk: 1}
+    assert progress.rows == separate.rows
+    assert progress.resume == 2
+    step = progress.step(2)
+    assert step is not None
+    assert [(q.item.text, q.value) for q in step.questions] == [
+        ("I stay.", 1),
+        ("I vanish for days.", None),
+    ]
+
+
+def test_a_steps_read_refuses_an_attempt_that_is_not_the_askers(
+    small_version: InstrumentVersion, member: User
+) -> None:
+    attempt = services.attempt_start(version=small_version, user=None, session=SessionStore())
+    for user in (AnonymousUser(), member):
+        with pytest.raises(Http404):
+            selectors.owned_attempt_progress(
+                attempt_id=attempt.pk, user=user, session=SessionStore()
+            )
+
+
+def test_a_worker_keeps_a_versions_statements_only_once_someone_has_answered_it(
+    small_version: InstrumentVersion, django_assert_num_queries: Any
+) -> None:
+    """Before any answer the version may still be edited, so its statements are read each
+    time and an edit shows at once; once answered it is frozen, and they are read once."""
+    attempt = services.attempt_start(version=small_version, user=None, session=SessionStore())
+    first = small_version.items.order_by("order").first()
+    assert first is not None
+
+    with django_assert_num_queries(2):  # the answers, then the statements
+        selectors.attempt_progress(attempt=attempt)
+    first.text = "I leave before they can."
+    first.save()
+    step = selectors.attempt_step(attempt=attempt, number=1)
+    assert step is not None
+    assert step.questions[0].item.text == "I leave before they can."
+
+    services.attempt_answer_step(attempt=attempt, answers={first: 3})
+    selectors.attempt_progress(attempt=attempt)
+    with django_assert_num_queries(1):  # the answers only
+        again = selectors.attempt_progress(attempt=attempt)
+    assert again.values == {first.pk: 3}
+    assert len(again.rows) == 4
+
+
 def test_strongest_patterns_are_the_top_of_the_members_latest_result(
     small_version: InstrumentVersion, completed_for: CompletedFor, member: User
 ) -> None:
