@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django import forms
+from django.forms import Field
 from django.forms.utils import ErrorList
 from django.utils.functional import cached_property
 
@@ -68,6 +69,23 @@ class StartForm(forms.Form):
     )
 
 
+def item_field(question: Question, *, scale: list[tuple[int, str]], required: bool) -> Field:
+    """A statement's 1-5 choice, as a step's form checks it."""
+    return forms.TypedChoiceField(
+        label=question.item.text,
+        choices=scale,
+        coerce=int,
+        empty_value=None,
+        widget=forms.RadioSelect,
+        required=required,
+        initial=question.value,
+        error_messages={
+            "required": "Please choose an answer for this statement.",
+            "invalid_choice": "Please choose one of the five answers.",
+        },
+    )
+
+
 class StepForm(forms.Form):
     """One step's answers: a 1-5 choice per statement, each field named item-<item id>.
 
@@ -89,20 +107,12 @@ class StepForm(forms.Form):
         super().__init__(data, **kwargs)
         self.step = step
         self.scale = version.scale_choices
-        going_back = data is not None and data.get("direction") == self.BACK
+        if not self.is_bound:  # only shown: `rows` writes it from the step itself
+            return
+        going_back = data.get("direction") == self.BACK
         for question in step.questions:
-            self.fields[f"{ITEM_PREFIX}{question.item.pk}"] = forms.TypedChoiceField(
-                label=question.item.text,
-                choices=self.scale,
-                coerce=int,
-                empty_value=None,
-                widget=forms.RadioSelect,
-                required=not going_back,
-                initial=question.value,
-                error_messages={
-                    "required": "Please choose an answer for this statement.",
-                    "invalid_choice": "Please choose one of the five answers.",
-                },
+            self.fields[f"{ITEM_PREFIX}{question.item.pk}"] = item_field(
+                question, scale=self.scale, required=not going_back
             )
 
     def clean(self) -> dict[str, Any]:
@@ -124,23 +134,30 @@ class StepForm(forms.Form):
     def rows(self) -> list[Row]:
         """Each statement with its radio group, in order, for the template.
 
-        The radios are written out by the template itself, as RadioSelect would write them
-        (the same names, ids, `required`, `checked` and `aria-invalid`): rendering 20 widget
-        templates per step was most of the step's time.
+        The radios are written out by the template itself, exactly as RadioSelect would write
+        `item_field` (the same names, ids, `required`, `checked` and `aria-invalid`; a test
+        holds them to it): rendering 20 widget templates per step was most of the step's time.
+        A form that is only shown has no fields at all, since building them cost more than the
+        rest of the step's form: its radios show the answers already given.
         """
         rows = []
         for question in self.step.questions:
             name = f"{ITEM_PREFIX}{question.item.pk}"
-            bound = self[name]
-            chosen = {str(value) for value in bound.field.widget.format_value(bound.value())}
+            if self.is_bound:
+                chosen, required = self.data.get(name), self.fields[name].required
+                errors = self.errors.get(name) or self.error_class(renderer=self.renderer)
+            else:
+                chosen, required, errors = question.value, True, self.error_class()
+            checked = "" if chosen is None else str(chosen)
+            auto_id = cast(str, self.auto_id) % name  # as BoundField.auto_id, "id_item-<pk>"
             rows.append(
                 Row(
                     question=question,
                     name=name,
-                    errors=bound.errors,
-                    required=self.use_required_attribute and bound.field.required,
+                    errors=errors,
+                    required=self.use_required_attribute and required,
                     options=[
-                        Option(f"{bound.auto_id}_{index}", value, label, str(value) in chosen)
+                        Option(f"{auto_id}_{index}", value, label, str(value) == checked)
                         for index, (value, label) in enumerate(self.scale)
                     ],
                 )
