@@ -90,8 +90,12 @@ class PreparedRead[M: Model]:
                 rows.append(list(first))
         if not rows:
             return None, []
-        for row in rows:
+        # The first row makes the instance; the others only give their annotations, so only
+        # those columns are converted (a step late in the quiz has forty answers).
+        for index, row in enumerate(rows):
             for at, converters, expression in compiled.converters:
+                if index and at not in compiled.annotations:
+                    continue
                 for converter in converters:
                     row[at] = converter(row[at], expression, database)
         first_row = rows[0]
