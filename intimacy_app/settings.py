@@ -113,9 +113,10 @@ if REDIS_URL:
     SESSION_ENGINE = "django.contrib.sessions.backends.cache"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    # Django's database sessions, each row knowing its member (accounts.MemberSession), so that
-    # signing out everywhere and deleting an account remove them. `manage.py clearsessions`
-    # deletes expired rows.
+    # A member's session is a row of the database, knowing its member (accounts.MemberSession),
+    # so that signing out everywhere and deleting an account remove it; `manage.py
+    # clearsessions` deletes expired rows. A visitor's session is kept, signed, in their cookie
+    # (accounts.sessions), so reading it costs no query and the server keeps nothing of it.
     SESSION_ENGINE = "intimacy_app.accounts.sessions"
 
 # A member's own pages, rendered from decrypted journal text and quiz answers, are cached in each

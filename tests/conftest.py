@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from django.conf import settings
+from django.contrib.sessions.backends.base import SessionBase
 from django.core.cache import caches
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
@@ -36,6 +37,17 @@ def library(db: None) -> LoadReport:
 @pytest.fixture
 def member(db: None) -> User:
     return UserFactory()
+
+
+def keep_session(client: Client, session: SessionBase) -> None:
+    """Save a session changed through `client.session` and give the client its key.
+
+    A visitor's session is kept in their own cookie (accounts.sessions), so its key is its
+    signed data and changes with it; the test client sets the cookie only when it first makes
+    the session. A member's key stays the same, so this is harmless for them.
+    """
+    session.save()
+    client.cookies[settings.SESSION_COOKIE_NAME] = cast(str, session.session_key)
 
 
 @pytest.fixture

@@ -21,6 +21,7 @@ from journal.models import Entry
 from quiz import services
 from quiz.models import Attempt, InstrumentVersion
 from quiz.selectors import SESSION_KEY as QUIZ_SESSION_KEY
+from tests.conftest import keep_session
 from tests.factories import UserFactory
 from tests.journal.conftest import CURRENT_KEY
 from tests.journal.factories import EntryFactory
@@ -197,7 +198,7 @@ def _client_for(case: Case) -> Client:
     else:
         session = client.session
         session.update(case.session)
-        session.save()
+        keep_session(client, session)
     return client
 
 

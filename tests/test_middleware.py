@@ -23,6 +23,7 @@ from django_redis.exceptions import ConnectionInterrupted
 
 from intimacy_app import views
 from intimacy_app.accounts.models import User
+from intimacy_app.accounts.sessions import PENDING_USER
 from intimacy_app.content.models import Pattern
 from intimacy_app.middleware import RETRY_AFTER_SECONDS
 
@@ -56,13 +57,15 @@ def _loses_its_connection(request: HttpRequest) -> HttpResponse:
     return HttpResponse(str(Pattern.objects.count()))
 
 
+# Both change a session the server keeps (one with a member in it); a visitor's is kept in
+# their cookie and saving it cannot fail.
 def _changes_the_session(request: HttpRequest) -> HttpResponse:
-    request.session["step"] = 2
+    request.session[PENDING_USER] = 1
     return HttpResponse("answered; the session is saved on the way out")
 
 
 def _loses_its_connection_before_the_session_is_saved(request: HttpRequest) -> HttpResponse:
-    request.session["step"] = 2
+    request.session[PENDING_USER] = 1
     connection.ensure_connection()
     _terminate_backend(connection.connection.info.backend_pid)
     return HttpResponse("answered; the session is saved on the way out")

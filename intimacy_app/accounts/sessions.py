@@ -1,7 +1,12 @@
 """Sessions: where they are kept, and the clocks each signed-in session carries.
 
-`SessionStore` is the database session engine (SESSION_ENGINE points at this module) storing
-sessions in `MemberSession`, which records whose session each one is.
+`SessionStore` is the session engine SESSION_ENGINE points at (without Redis). A member's
+session, or a sign-in waiting for its second step, is a row of `MemberSession`, which records
+whose session it is, so signing out everywhere and deleting an account can end it. A visitor's
+session (a quiz in progress, a message to show) is kept in their own browser: the cookie holds
+the session's data itself, signed with the secret key so it cannot be changed, and the server
+keeps nothing about the visitor but their quiz answers. Reading it costs no query, which makes
+every page a visitor opens after starting the quiz as quick as their first.
 
 The clocks are plain timestamps in the session: when the member signed in (the absolute
 lifetime counts from it), when they last gave their password (recent re-authentication counts
@@ -17,9 +22,11 @@ from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, cast
 
+from asgiref.sync import sync_to_async
 from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.backends.base import SessionBase, UpdateError
 from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
+from django.core import signing
 from django.core.exceptions import SuspiciousOperation
 from django.db import InterfaceError, OperationalError, router
 from django.http import HttpRequest
@@ -38,6 +45,10 @@ PENDING_USER = "accounts.pending_user"
 PENDING_SINCE = "accounts.pending_since"
 PENDING_MAX_AGE = timedelta(minutes=5)
 
+# Signs a visitor's session kept in their cookie; a different salt from Django's signed-cookie
+# engine, so a value signed for one is never read by the other.
+BROWSER_SALT = "intimacy_app.accounts.sessions.browser"
+
 # The member whose session row this thread has just read, until backends.MemberBackend takes
 # them: every signed-in request then needs one query, not two, to know who is asking.
 _member_read: ContextVar[User | None] = ContextVar("member_read_with_session", default=None)
@@ -51,7 +62,15 @@ def take_member_read_with_session() -> User | None:
 
 
 class SessionStore(DatabaseSessionStore):
-    """Django's database sessions, with the signed-in member recorded beside each row.
+    """Django's database sessions for members, with the member recorded beside each row; a
+    visitor's session kept, signed, in their cookie.
+
+    Which of the two a session is follows from its data, each time it is saved: with a member
+    in it (signed in, or half-way through a two-step sign-in) it is a row under a random key;
+    without one, its key is its own data, signed. So signing in always gives a new random key
+    (the visitor's data comes along, and the quiz claims its attempts), and a session that
+    loses its member (signing out, an abandoned second step) leaves no row behind. A cookie
+    with a member in it is never believed: members are known only from the database.
 
     A session already written with exactly this key and data is not written again in the same
     request. A view that must keep its session with its other writes (sign-up) saves it inside
@@ -64,7 +83,36 @@ class SessionStore(DatabaseSessionStore):
     def _snapshot(self) -> tuple[str | None, bytes]:
         return self.session_key, self.serializer().dumps(self._get_session())  # type: ignore[attr-defined]
 
+    def load(self) -> dict[str, Any]:
+        if not kept_in_browser(self.session_key):
+            return cast(dict[str, Any], super().load())
+        _member_read.set(None)
+        try:
+            data = signing.loads(
+                cast(str, self.session_key),
+                salt=BROWSER_SALT,
+                serializer=self.serializer,
+                max_age=self.get_session_cookie_age(),
+            )
+        except (signing.BadSignature, ValueError):  # tampered with, expired, or unreadable
+            data = None
+        if not isinstance(data, dict) or _member_id(data) is not None:
+            self._session_key = None
+            return {}
+        return data
+
+    async def aload(self) -> dict[str, Any]:
+        if kept_in_browser(self.session_key):
+            return self.load()  # no input or output: the data is in the key
+        return cast(dict[str, Any], await super().aload())
+
     def save(self, must_create: bool = False) -> None:
+        data = self._get_session(no_load=must_create)  # type: ignore[attr-defined]
+        if _member_id(data) is None:
+            self._keep_in_browser(data)
+            return
+        if kept_in_browser(self.session_key):
+            self._session_key = None  # a visitor signing in: a new random key, in the database
         if not must_create and self._written == self._snapshot():
             return
         try:
@@ -77,6 +125,39 @@ class SessionStore(DatabaseSessionStore):
                 raise error.__context__ from None
             raise
         self._written = self._snapshot()
+
+    async def asave(self, must_create: bool = False) -> None:
+        await sync_to_async(self.save)(must_create=must_create)
+
+    def _keep_in_browser(self, data: dict[str, Any]) -> None:
+        if self.session_key is not None and not kept_in_browser(self.session_key):
+            super().delete(self.session_key)  # it had a member until now: its row goes
+        self._session_key = signing.dumps(
+            data, salt=BROWSER_SALT, serializer=self.serializer, compress=True
+        )
+        self.modified = True
+
+    def delete(self, session_key: str | None = None) -> None:
+        key = self.session_key if session_key is None else session_key
+        if key is not None and not kept_in_browser(key):
+            super().delete(session_key)
+
+    async def adelete(self, session_key: str | None = None) -> None:
+        await sync_to_async(self.delete)(session_key)
+
+    def cycle_key(self) -> None:
+        """Keep the data under a new key: a new signed value for a visitor, or a new random
+        row for a member (written when the session is saved at the end of the request)."""
+        data = self._get_session()  # type: ignore[attr-defined]
+        key = self.session_key
+        self._session_key = None
+        self._session_cache = data
+        self.modified = True
+        if key:
+            self.delete(key)
+
+    async def acycle_key(self) -> None:
+        await sync_to_async(self.cycle_key)()
 
     def _get_session_from_db(self) -> MemberSession | None:
         """Django's read of the session row, joined with its member (see MemberBackend)."""
@@ -124,6 +205,12 @@ def _session_read() -> PreparedRead[MemberSession]:
         key=(MemberSession._meta.get_field("session_key"), "\x00session key\x00"),
         now=(MemberSession._meta.get_field("expire_date"), datetime(2000, 1, 1, tzinfo=UTC)),
     )
+
+
+def kept_in_browser(session_key: str | None) -> bool:
+    """Whether a session key is a visitor's signed data rather than the key of a row: random
+    keys are letters and digits only, signed values always hold a colon."""
+    return session_key is not None and ":" in session_key
 
 
 def _member_id(data: dict[str, Any]) -> int | None:

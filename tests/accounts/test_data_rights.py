@@ -25,6 +25,7 @@ from intimacy_app.accounts.sessions import PENDING_USER, SessionStore
 from journal.models import Entry
 from quiz.models import Answer, Attempt, InstrumentVersion, PatternScore
 from quiz.selectors import SESSION_KEY as QUIZ_SESSION_KEY
+from tests.conftest import keep_session
 from tests.factories import (
     PASSWORD,
     CapacityFactory,
@@ -278,7 +279,7 @@ def test_deleting_the_account_leaves_nothing_that_refers_to_the_member(
     browser = Client()
     session = browser.session
     session[QUIZ_SESSION_KEY] = [str(visitor.pk)]
-    session.save()
+    keep_session(browser, session)
     assert _sign_in(browser, email).status_code == 302
     visitor.refresh_from_db()
     assert visitor.user == member

@@ -19,6 +19,7 @@ from django.utils import timezone
 from intimacy_app.accounts import services
 from intimacy_app.accounts.models import MemberSession, User
 from intimacy_app.accounts.sessions import REFRESHED_AT, SIGNED_IN_AT, SessionStore
+from tests.conftest import keep_session
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -66,7 +67,7 @@ def test_activity_pushes_the_idle_deadline_back(member_client: Client) -> None:
 def test_visitors_keep_the_usual_session_lifetime(client: Client) -> None:
     session = client.session
     session["quiz"] = "in progress"
-    session.save()
+    keep_session(client, session)
     client.get("/")
     assert client.session.get_expiry_age() == settings.SESSION_COOKIE_AGE
 

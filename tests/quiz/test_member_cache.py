@@ -22,6 +22,7 @@ from intimacy_app.content.models import Pattern
 from intimacy_app.content.services import content_changed
 from quiz import services
 from quiz.models import Attempt, InstrumentVersion
+from tests.conftest import keep_session
 from tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -102,7 +103,7 @@ def test_a_visitors_result_is_not_kept_for_anyone(
     attempt = completed_for(quiz_instrument)
     session = client.session
     session["quiz_attempts"] = [str(attempt.pk)]
-    session.save()
+    keep_session(client, session)
     assert "Keep this result" in client.get(_result_url(attempt)).text
 
     stranger = Client()
@@ -176,7 +177,7 @@ def test_signing_in_shows_the_visitors_result_on_history_at_once(
     visited = completed_for(quiz_instrument)
     session = client.session
     session["quiz_attempts"] = [str(visited.pk)]
-    session.save()
+    keep_session(client, session)
 
     client.post(reverse("accounts:login"), {"username": member.email, "password": PASSWORD})
 

@@ -15,6 +15,8 @@ from intimacy_app.accounts import member_cache
 from intimacy_app.accounts.models import User
 from journal.models import Entry
 from quiz.models import Answer, Attempt, InstrumentVersion
+from quiz.selectors import SESSION_KEY
+from tests.conftest import keep_session
 from tests.journal.factories import EntryFactory
 from tests.quiz.factories import InstrumentVersionFactory, ItemFactory
 
@@ -64,29 +66,42 @@ def test_results_and_history_use_the_same_few_queries_however_much_the_member_ha
 
 
 @pytest.mark.parametrize("per_step", [4, 8])
+@pytest.mark.parametrize(("who", "session_reads"), [("member", 1), ("visitor", 0)])
 def test_a_step_uses_the_same_few_queries_however_many_statements_it_holds(
-    member_client: Client, member: User, django_assert_num_queries: Any, per_step: int
+    client: Client,
+    member: User,
+    django_assert_num_queries: Any,
+    per_step: int,
+    who: str,
+    session_reads: int,
 ) -> None:
-    """Showing a step: the session (which holds the member), then the attempt with its answers
-    in one query; the version's items come from the worker's copy, kept since the first request
-    (the version has answers, so it is frozen). Saving one: the same two, then on PostgreSQL a
-    single statement that marks the attempt and upserts the answers (elsewhere: a savepoint
-    around the two); the next step is worked out without reading again."""
+    """Showing a step: a member's session (which holds the member; a visitor's is in their
+    cookie and costs nothing), then the attempt with its answers in one query; the version's
+    items come from the worker's copy, kept since the first request (the version has answers,
+    so it is frozen). Saving one: the same, then on PostgreSQL a single statement that marks
+    the attempt and upserts the answers (elsewhere: a savepoint around the two); the next step
+    is worked out without reading again."""
     version = InstrumentVersionFactory.create(
         status=InstrumentVersion.Status.PUBLISHED, items_per_step=per_step
     )
     items = [ItemFactory.create(version=version, order=n) for n in range(3 * per_step)]
-    attempt = Attempt.objects.create(version=version, user=member)
+    attempt = Attempt.objects.create(version=version, user=member if who == "member" else None)
+    if who == "member":
+        client.force_login(member)
+    else:
+        session = client.session
+        session[SESSION_KEY] = [str(attempt.pk)]
+        keep_session(client, session)
     Answer.objects.create(attempt=attempt, item=items[0], value=2)
     url = reverse("quiz:step", args=[attempt.pk, 1])
-    member_client.get(url)  # the first request after sign-in refreshes the session
+    client.get(url)  # the first request after sign-in refreshes the session
     answers = {f"item-{item.pk}": "4" for item in items[:per_step]} | {"direction": "next"}
 
-    with django_assert_num_queries(2):
-        shown = member_client.get(url)
+    with django_assert_num_queries(session_reads + 1):
+        shown = client.get(url)
     saving = 1 if connection.vendor == "postgresql" else 4
-    with django_assert_num_queries(2 + saving):
-        saved = member_client.post(url, answers, headers={"HX-Request": "true"})
+    with django_assert_num_queries(session_reads + 1 + saving):
+        saved = client.post(url, answers, headers={"HX-Request": "true"})
 
     assert shown.status_code == saved.status_code == 200
     assert f'value="2" id="id_item-{items[0].pk}_1" required checked>' in shown.text
