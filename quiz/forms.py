@@ -34,7 +34,17 @@ class Row:
     name: str
     errors: ErrorList
     required: bool
-    options: list[Option]
+    scale: list[tuple[int, str]]
+    checked: str  # the value chosen, as posted or as saved; "" if none
+    auto_id: str  # as BoundField.auto_id, "id_item-<pk>"
+
+    @property
+    def options(self) -> list[Option]:
+        """The radios, made only when the statement's markup is not kept already."""
+        return [
+            Option(f"{self.auto_id}_{index}", value, label, str(value) == self.checked)
+            for index, (value, label) in enumerate(self.scale)
+        ]
 
     @property
     def rendered_as(self) -> str:
@@ -42,14 +52,13 @@ class Row:
         markup under this in the "statements" cache (settings.CACHES): the same statement,
         answer and error look the same for everyone, so most steps are put together from copies.
         """
-        chosen = ",".join(str(option.value) for option in self.options if option.checked)
-        scale = "|".join(option.label for option in self.options)
+        chosen = ",".join(str(value) for value, _ in self.scale if str(value) == self.checked)
         return "\n".join(
             (
                 str(self.question.item.pk),
                 str(self.question.position),
                 self.question.item.text,
-                scale,
+                "|".join(label for _, label in self.scale),
                 chosen,
                 str(self.required),
                 *map(str, self.errors),
@@ -148,18 +157,15 @@ class StepForm(forms.Form):
                 errors = self.errors.get(name) or self.error_class(renderer=self.renderer)
             else:
                 chosen, required, errors = question.value, True, self.error_class()
-            checked = "" if chosen is None else str(chosen)
-            auto_id = cast(str, self.auto_id) % name  # as BoundField.auto_id, "id_item-<pk>"
             rows.append(
                 Row(
                     question=question,
                     name=name,
                     errors=errors,
                     required=self.use_required_attribute and required,
-                    options=[
-                        Option(f"{auto_id}_{index}", value, label, str(value) == checked)
-                        for index, (value, label) in enumerate(self.scale)
-                    ],
+                    scale=self.scale,
+                    checked="" if chosen is None else str(chosen),
+                    auto_id=cast(str, self.auto_id) % name,
                 )
             )
         return rows
