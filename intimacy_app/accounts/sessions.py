@@ -3,7 +3,7 @@
 `SessionStore` is the session engine SESSION_ENGINE points at (without Redis). A member's
 session, or a sign-in waiting for its second step, is a row of `MemberSession`, which records
 whose session it is, so signing out everywhere and deleting an account can end it. A visitor's
-session (a quiz in progress, a message to show) is kept in their own browser: the cookie holds
+session (which quiz attempts are theirs) is kept in their own browser: the cookie holds
 the session's data itself, signed with the secret key so it cannot be changed, and the server
 keeps nothing about the visitor but their quiz answers. Reading it costs no query, which makes
 every page a visitor opens after starting the quiz as quick as their first.
@@ -84,7 +84,7 @@ class SessionStore(DatabaseSessionStore):
         return self.session_key, self.serializer().dumps(self._get_session())  # type: ignore[attr-defined]
 
     def load(self) -> dict[str, Any]:
-        if not kept_in_browser(self.session_key):
+        if not _kept_in_browser(self.session_key):
             return cast(dict[str, Any], super().load())
         _member_read.set(None)
         try:
@@ -102,7 +102,7 @@ class SessionStore(DatabaseSessionStore):
         return data
 
     async def aload(self) -> dict[str, Any]:
-        if kept_in_browser(self.session_key):
+        if _kept_in_browser(self.session_key):
             return self.load()  # no input or output: the data is in the key
         return cast(dict[str, Any], await super().aload())
 
@@ -111,7 +111,7 @@ class SessionStore(DatabaseSessionStore):
         if _member_id(data) is None:
             self._keep_in_browser(data)
             return
-        if kept_in_browser(self.session_key):
+        if _kept_in_browser(self.session_key):
             self._session_key = None  # a visitor signing in: a new random key, in the database
         if not must_create and self._written == self._snapshot():
             return
@@ -130,7 +130,7 @@ class SessionStore(DatabaseSessionStore):
         await sync_to_async(self.save)(must_create=must_create)
 
     def _keep_in_browser(self, data: dict[str, Any]) -> None:
-        if self.session_key is not None and not kept_in_browser(self.session_key):
+        if self.session_key is not None and not _kept_in_browser(self.session_key):
             super().delete(self.session_key)  # it had a member until now: its row goes
         self._session_key = signing.dumps(
             data, salt=BROWSER_SALT, serializer=self.serializer, compress=True
@@ -139,7 +139,7 @@ class SessionStore(DatabaseSessionStore):
 
     def delete(self, session_key: str | None = None) -> None:
         key = self.session_key if session_key is None else session_key
-        if key is not None and not kept_in_browser(key):
+        if key is not None and not _kept_in_browser(key):
             super().delete(session_key)
 
     async def adelete(self, session_key: str | None = None) -> None:
@@ -207,7 +207,7 @@ def _session_read() -> PreparedRead[MemberSession]:
     )
 
 
-def kept_in_browser(session_key: str | None) -> bool:
+def _kept_in_browser(session_key: str | None) -> bool:
     """Whether a session key is a visitor's signed data rather than the key of a row: random
     keys are letters and digits only, signed values always hold a colon."""
     return session_key is not None and ":" in session_key
