@@ -15,9 +15,11 @@ urlpatterns = [
     path("privacy/", views.privacy, name="privacy"),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
-    path("", include("intimacy_app.content.urls")),
-    path("", include("intimacy_app.accounts.urls")),
+    # Apps under their own prefix first: an include without one is tried pattern by pattern,
+    # and a miss there costs more than a prefix that does not match.
     path("quiz/", include("quiz.urls")),
     path("journal/", include("journal.urls")),
     path("admin/", admin.site.urls),
+    path("", include("intimacy_app.content.urls")),
+    path("", include("intimacy_app.accounts.urls")),
 ]
