@@ -5,17 +5,60 @@ it. `PreparedRead` builds it once per database and keeps the SQL; everything els
 preparing the arguments to making model instances of the row, is still the ORM's own doing.
 A read may also bring a few values from each of the row's related rows, as annotations that
 follow a to-many relation (`first_with_related`), so one query answers what would take two.
+
+On PostgreSQL these reads, and the other few statements every quiz step runs
+(`prepared_cursor`), are also planned once per connection rather than on every request: for a
+join, planning is most of what the database does.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, cast
 
 from django.db import connections, router
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.backends.utils import CursorWrapper
 from django.db.models import Field, Model, QuerySet
 from django.db.models.query import RelatedPopulator, get_related_populators
+
+
+def prepared_cursor(database: BaseDatabaseWrapper) -> CursorWrapper:
+    """A cursor whose statements PostgreSQL plans once per connection and keeps; on any other
+    database, the usual cursor.
+
+    Django's own cursors send each statement as text with its values written in, so PostgreSQL
+    parses and plans it every time. This one sends the values apart and names the statement,
+    which psycopg prepares on first use and reuses while the (persistent) connection lives.
+    Use it for statements of a fixed shape that run on nearly every request: psycopg keeps a
+    connection's 100 most recent. It is Django's cursor wrapper around it, so queries are
+    counted and logged, and a lost connection raises Django's errors, as with any other.
+    With DATABASE_PREPARED_STATEMENTS=false (settings) psycopg prepares nothing, and this
+    cursor only binds on the server.
+    """
+    if database.vendor != "postgresql":
+        return database.cursor()
+    database.close_if_health_check_failed()
+    database.ensure_connection()
+    database.validate_thread_sharing()
+    with database.wrap_database_errors:
+        raw = _preparing_cursor_class()(database.connection)
+    return database.make_debug_cursor(raw) if database.queries_logged else database.make_cursor(raw)
+
+
+@functools.cache
+def _preparing_cursor_class() -> type:
+    """Django's cursor for server-side binding, preparing every statement it runs. Imported
+    only here, where the database is PostgreSQL."""
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    class PreparingCursor(ServerBindingCursor):  # type: ignore[misc,valid-type]
+        def execute(self, query: Any, params: Any = None, **options: Any) -> Any:
+            return super().execute(query, params, prepare=True)  # type: ignore[misc]
+
+    return PreparingCursor
 
 
 @dataclass(frozen=True)
@@ -83,7 +126,7 @@ class PreparedRead[M: Model]:
             prepared = self._fields[name].get_db_prep_value(value, database)
             for at in compiled.places[name]:
                 params[at] = prepared
-        with database.cursor() as cursor:
+        with prepared_cursor(database) as cursor:
             cursor.execute(compiled.sql, params)
             rows = [list(row) for row in cursor.fetchall()] if every_row else []
             if not every_row and (first := cursor.fetchone()) is not None:

@@ -98,6 +98,12 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # Let psycopg keep prepared statements. Django's own cursors never prepare (they write the
+    # values into the SQL); only the few statements nearly every request runs ask for it, through
+    # intimacy_app.prepared.prepared_cursor, so PostgreSQL plans each once per connection. Turn it
+    # off behind a pooler in transaction mode that cannot keep them (PgBouncer before 1.21).
+    if env.bool("DATABASE_PREPARED_STATEMENTS", default=True):
+        DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 0
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and sessions: local memory by default, Redis when REDIS_URL is set -----------------

@@ -22,6 +22,7 @@ from intimacy_app.accounts import member_cache
 from intimacy_app.accounts.models import User
 from intimacy_app.content.models import Pattern
 from intimacy_app.content.services import LoadReport
+from intimacy_app.prepared import prepared_cursor
 from quiz import scoring
 from quiz.models import (
     PRIMARY_INSTRUMENT_SLUG,
@@ -251,7 +252,7 @@ def _save_answers(attempt: Attempt, answers: Mapping[Item, int]) -> None:
         attempt_id = Attempt._meta.pk.get_db_prep_value(attempt.pk, connection)
         given = [value for item, answer in answers.items() for value in (item.pk, answer)]
         sql = _SAVE_ANSWERS_SQL.format(rows=", ".join(["(%s, %s)"] * len(answers)))
-        with connection.cursor() as cursor:
+        with prepared_cursor(connection) as cursor:
             cursor.execute(sql, [at, attempt_id, at, *given])
             saved = cursor.rowcount
     else:

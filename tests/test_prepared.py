@@ -1,5 +1,6 @@
 """PreparedRead: a one-row ORM read whose SQL is put together once per database, optionally
-with values from the row's related rows."""
+with values from the row's related rows; and prepared_cursor, on which PostgreSQL plans such a
+statement once per connection."""
 
 from __future__ import annotations
 
@@ -8,15 +9,27 @@ from typing import Any
 
 import pytest
 from django.contrib.sessions.backends.db import SessionStore
+from django.db import DataError, connection, transaction
 from django.db.models import F
 
-from intimacy_app.prepared import PreparedRead
+from intimacy_app.prepared import PreparedRead, prepared_cursor
 from quiz import services
 from quiz.models import Attempt, InstrumentVersion
 
 pytestmark = pytest.mark.django_db
 
 NO_ATTEMPT = uuid.UUID(int=0)
+
+postgres_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's"
+)
+
+
+def _prepared_statements() -> list[str]:
+    """The statements PostgreSQL keeps prepared for this connection."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        return [row[0] for row in cursor.fetchall()]
 
 
 def _attempt_with_links() -> PreparedRead[Attempt]:
@@ -91,3 +104,39 @@ def test_a_read_with_related_rows_gives_the_row_once_and_each_related_rows_value
     assert related == [(first.pk, 2), (second.pk, 5)]
     assert read.first(pk=attempt.pk) == attempt
     assert read.first_with_related(pk=uuid.uuid4()) == (None, [])
+
+
+@postgres_only
+def test_on_postgresql_a_read_is_planned_once_per_connection_and_still_counted(
+    small_version: InstrumentVersion, django_assert_num_queries: Any
+) -> None:
+    attempt = services.attempt_start(version=small_version, user=None, session=SessionStore())
+    read = _attempt_with_links()
+    with django_assert_num_queries(1):
+        assert read.first(pk=attempt.pk) == attempt
+    kept = _prepared_statements()
+    assert any(  # the value is sent apart, not written into the statement
+        'FROM "quiz_attempt"' in statement and "$1" in statement for statement in kept
+    )
+
+    for _ in range(2):
+        with django_assert_num_queries(1):
+            assert read.first(pk=attempt.pk) == attempt
+    assert _prepared_statements() == kept  # planned once, reused
+
+
+@postgres_only
+def test_a_prepared_statement_that_fails_raises_djangos_error(db: None) -> None:
+    with pytest.raises(DataError), transaction.atomic(), prepared_cursor(connection) as cursor:
+        cursor.execute("SELECT 1 / %s::int", [0])
+    with prepared_cursor(connection) as cursor:
+        cursor.execute("SELECT %s::int + 1", [41])
+        assert cursor.fetchone() == (42,)
+
+
+def test_elsewhere_the_prepared_cursor_is_the_usual_one(
+    db: None, django_assert_num_queries: Any
+) -> None:
+    with django_assert_num_queries(1), prepared_cursor(connection) as cursor:
+        cursor.execute("SELECT %s", [7])
+        assert cursor.fetchone() == (7,)
