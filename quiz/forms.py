@@ -170,6 +170,12 @@ class StepForm(forms.Form):
             )
         return rows
 
+    @property
+    def rendered_as(self) -> str:
+        """Everything the step's statements are written from (each row's `rendered_as`): the
+        step template keeps the whole block under this, as it keeps each statement."""
+        return "\n\n".join(row.rendered_as for row in self.rows)
+
     def answers(self) -> dict[Item, int]:
         """The answers given, by item; unanswered statements are left out."""
         return {
