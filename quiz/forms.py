@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -78,21 +80,34 @@ class StartForm(forms.Form):
     )
 
 
-def item_field(question: Question, *, scale: list[tuple[int, str]], required: bool) -> Field:
+def item_field(
+    text: str, *, scale: Sequence[tuple[int, str]], required: bool, initial: int | None = None
+) -> Field:
     """A statement's 1-5 choice, as a step's form checks it."""
     return forms.TypedChoiceField(
-        label=question.item.text,
+        label=text,
         choices=scale,
         coerce=int,
         empty_value=None,
         widget=forms.RadioSelect,
         required=required,
-        initial=question.value,
+        initial=initial,
         error_messages={
             "required": "Please choose an answer for this statement.",
             "invalid_choice": "Please choose one of the five answers.",
         },
     )
+
+
+# A posted step's fields, kept by each worker and shared by every form that checks that statement:
+# checking an answer only reads a field, and building five choices for each statement of each
+# post cost more than the check itself. Nothing may change a field these give.
+_kept_item_field = functools.lru_cache(maxsize=1024)(item_field)
+_DIRECTION = forms.ChoiceField(
+    choices=[("next", "next"), ("back", "back"), ("finish", "finish")],
+    required=False,
+    error_messages={"invalid_choice": "Please use the buttons below the statements."},
+)
 
 
 class StepForm(forms.Form):
@@ -104,12 +119,6 @@ class StepForm(forms.Form):
 
     NEXT, BACK, FINISH = "next", "back", "finish"
 
-    direction = forms.ChoiceField(
-        choices=[(NEXT, NEXT), (BACK, BACK), (FINISH, FINISH)],
-        required=False,
-        error_messages={"invalid_choice": "Please use the buttons below the statements."},
-    )
-
     def __init__(
         self, data: Any = None, *, step: Step, version: InstrumentVersion, **kwargs: Any
     ) -> None:
@@ -119,9 +128,11 @@ class StepForm(forms.Form):
         if not self.is_bound:  # only shown: `rows` writes it from the step itself
             return
         going_back = data.get("direction") == self.BACK
+        self.fields["direction"] = _DIRECTION  # the buttons' choice: next, back or finish
+        scale = tuple(self.scale)
         for question in step.questions:
-            self.fields[f"{ITEM_PREFIX}{question.item.pk}"] = item_field(
-                question, scale=self.scale, required=not going_back
+            self.fields[f"{ITEM_PREFIX}{question.item.pk}"] = _kept_item_field(
+                question.item.text, scale=scale, required=not going_back
             )
 
     def clean(self) -> dict[str, Any]:

@@ -72,7 +72,10 @@ def test_the_step_writes_the_radios_radioselect_would(
         form = forms.Form()
         for question in step.questions:
             form.fields[f"item-{question.item.pk}"] = item_field(
-                question, scale=small_version.scale_choices, required=True
+                question.item.text,
+                scale=small_version.scale_choices,
+                required=True,
+                initial=question.value,
             )
     for page in pages:
         for item in (first, second):
