@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import math
 import statistics
+import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, cast
 
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.sessions.backends.base import SessionBase
-from django.core.cache import cache, caches
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import F, Max, Prefetch, QuerySet
 from django.http import Http404
@@ -213,21 +215,24 @@ _ITEMS_SQL = """
 """
 # How long a worker keeps a frozen version's items (see _version_items).
 ITEMS_CACHE_SECONDS = 5 * 60
+# Those copies, by version: (kept until, on time.monotonic(); the rows). Plain memory rather than
+# a cache backend, which would unpickle forty rows on every step; never changed once kept.
+_FROZEN_ITEMS: dict[tuple[int, datetime], tuple[float, list[tuple[Any, ...]]]] = {}
+_FROZEN_ITEMS_MAX = 100
 
 
 def _version_items(version: InstrumentVersion, *, frozen: bool) -> list[tuple[Any, ...]]:
     """The version's items in order, each as a row of Item's columns (the id first).
 
     A version someone has answered is frozen: its items never change, so once `frozen` is
-    known (the caller has read an answer to it) each worker keeps them in its "statements"
-    cache. Only deleting every answer to a version could thaw it for editing again; a worker's
-    copy outlives that by at most ITEMS_CACHE_SECONDS, and the key holds the version's creation
-    time, so a version id that a database hands out again never finds another's items.
+    known (the caller has read an answer to it) each worker keeps them. Only deleting every
+    answer to a version could thaw it for editing again; a worker's copy outlives that by at
+    most ITEMS_CACHE_SECONDS, and the key holds the version's creation time, so a version id
+    that a database hands out again never finds another's items.
     """
-    key = f"quiz-items:{version.pk}:{version.created_at.timestamp()}"
-    statements = caches["statements"]
-    if frozen and (rows := statements.get(key)) is not None:
-        return cast(list[tuple[Any, ...]], rows)
+    key = (version.pk, version.created_at)
+    if frozen and (kept := _FROZEN_ITEMS.get(key)) is not None and kept[0] > time.monotonic():
+        return kept[1]
     columns = ", ".join(
         f"item.{connection.ops.quote_name(cast(str, field.column))}"
         for field in Item._meta.concrete_fields
@@ -236,7 +241,9 @@ def _version_items(version: InstrumentVersion, *, frozen: bool) -> list[tuple[An
         cursor.execute(_ITEMS_SQL.format(columns=columns), [version.pk])
         rows = [tuple(row) for row in cursor.fetchall()]
     if frozen:
-        statements.set(key, rows, ITEMS_CACHE_SECONDS)
+        if len(_FROZEN_ITEMS) >= _FROZEN_ITEMS_MAX:
+            _FROZEN_ITEMS.clear()
+        _FROZEN_ITEMS[key] = (time.monotonic() + ITEMS_CACHE_SECONDS, rows)
     return rows
 
 
@@ -305,9 +312,45 @@ def owned_attempt_progress(
         _ATTEMPT_AND_ANSWERS, attempt_id=attempt_id, user=user, session=session
     )
     values = {item: value for item, value in answers if item is not None}
+    if values:
+        _remember_answered(attempt)
     return Progress(
         attempt=attempt, rows=_version_items(attempt.version, frozen=bool(values)), values=values
     )
+
+
+# The version of each attempt this worker has read with answers: that version is frozen, so the
+# attempt's next step can be checked before anything is read, then saved and read back in one
+# statement (`known_progress`, services.attempt_answer_known_step). Only ids and frozen versions,
+# never an answer; a full memo is simply emptied.
+_ANSWERED_VERSIONS: dict[uuid.UUID, InstrumentVersion] = {}
+ANSWERED_VERSIONS_MAX = 20_000
+
+
+def _remember_answered(attempt: Attempt) -> None:
+    if len(_ANSWERED_VERSIONS) >= ANSWERED_VERSIONS_MAX:
+        _ANSWERED_VERSIONS.clear()
+    _ANSWERED_VERSIONS[attempt.pk] = attempt.version
+
+
+def answered_progress(*, attempt: Attempt, values: dict[int, int]) -> Progress:
+    """The progress of an attempt whose answers the caller has (some, so its version is
+    frozen): nothing is read but, the first time in a worker, the version's items."""
+    _remember_answered(attempt)
+    return Progress(
+        attempt=attempt, rows=_version_items(attempt.version, frozen=True), values=values
+    )
+
+
+def known_progress(*, attempt_id: uuid.UUID) -> Progress | None:
+    """An attempt this worker has already read with answers, without a query, as a Progress
+    whose attempt holds only its id and version and whose answers are not filled in; None when
+    the worker has not. Knowing it says nothing about whose attempt it is: the save checks."""
+    version = _ANSWERED_VERSIONS.get(attempt_id)
+    if version is None:
+        return None
+    attempt = Attempt(pk=attempt_id, version=version)
+    return Progress(attempt=attempt, rows=_version_items(version, frozen=True), values={})
 
 
 def resume_step(*, attempt: Attempt) -> int:

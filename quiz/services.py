@@ -7,12 +7,15 @@ fit to show a person, and leaves nothing half-written.
 from __future__ import annotations
 
 import json
+import uuid
 from collections import Counter
-from collections.abc import Mapping
-from datetime import timedelta
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.sessions.backends.base import SessionBase
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
@@ -34,7 +37,13 @@ from quiz.models import (
     Item,
     PatternScore,
 )
-from quiz.selectors import SESSION_KEY, next_version_number, session_attempt_ids
+from quiz.selectors import (
+    SESSION_KEY,
+    Progress,
+    answered_progress,
+    next_version_number,
+    session_attempt_ids,
+)
 
 ITEMS_PATH = Path(__file__).resolve().parent / "data" / "items.json"
 INSTRUMENT_NAME = "The withdrawal patterns quiz"
@@ -209,8 +218,8 @@ def _lock_unfinished(attempt: Attempt) -> Attempt:
     return locked
 
 
-def _check_answer(attempt: Attempt, item: Item, value: object) -> int:
-    if item.version_id != attempt.version_id:
+def _check_answer(version_id: int, item: Item, value: object) -> int:
+    if item.version_id != version_id:
         raise ValidationError(
             "That answer was for a statement that is not part of this quiz.", code="foreign_item"
         )
@@ -227,20 +236,50 @@ def _check_answer(attempt: Attempt, item: Item, value: object) -> int:
 
 # A step's answers and the attempt's "last answered" time, written by PostgreSQL in one statement:
 # an atomic statement needs no transaction around it, which would cost three more round trips on
-# the busiest write of the quiz. Updating the attempt locks its row first, so a completion in
-# progress makes it wait and then find the attempt complete: nothing is written, and no rows come
-# back. Other databases (SQLite) cannot update inside WITH and take _save_answers' other road.
+# the busiest write of the quiz. Updating the attempt locks its row first, and only an unfinished
+# attempt of the right owner is updated: a completion in progress makes it wait and then find the
+# attempt complete, so nothing is written and no rows come back. The rows that do come back are
+# the attempt, once for each answer it had before (a statement does not see its own writes).
+# Other databases (SQLite) cannot update inside WITH and take _save_answers' other road.
 _SAVE_ANSWERS_SQL = """
     WITH touched AS (
-        UPDATE quiz_attempt SET updated_at = %s WHERE id = %s AND completed_at IS NULL
-        RETURNING id
+        UPDATE quiz_attempt SET updated_at = %s
+        WHERE id = %s AND completed_at IS NULL AND {owner}
+        RETURNING {columns}
+    ), saved AS (
+        INSERT INTO quiz_answer (attempt_id, item_id, value, answered_at)
+        SELECT touched.id, given.item_id, given.value, %s
+        FROM touched CROSS JOIN (VALUES {rows}) AS given (item_id, value)
+        ON CONFLICT (attempt_id, item_id)
+        DO UPDATE SET value = EXCLUDED.value, answered_at = EXCLUDED.answered_at
     )
-    INSERT INTO quiz_answer (attempt_id, item_id, value, answered_at)
-    SELECT touched.id, given.item_id, given.value, %s
-    FROM touched CROSS JOIN (VALUES {rows}) AS given (item_id, value)
-    ON CONFLICT (attempt_id, item_id)
-    DO UPDATE SET value = EXCLUDED.value, answered_at = EXCLUDED.answered_at
+    SELECT touched.*, answer.item_id, answer.value
+    FROM touched LEFT JOIN quiz_answer answer ON answer.attempt_id = touched.id
 """
+_ATTEMPT_FIELDS = [field.attname for field in Attempt._meta.concrete_fields]
+_ATTEMPT_COLUMNS = ", ".join(f'"{field.column}"' for field in Attempt._meta.concrete_fields)
+
+
+def _save_in_one_statement(
+    attempt_id: uuid.UUID,
+    answers: Mapping[Item, int],
+    now: datetime,
+    *,
+    owner: str = "TRUE",
+    owner_params: Sequence[int] = (),
+) -> list[tuple[Any, ...]]:
+    """PostgreSQL: mark the attempt as just answered and upsert `answers` (not empty), if the
+    attempt is unfinished and `owner` (a condition on its row) holds; by default the caller has
+    made sure whose it is. The rows are as _SAVE_ANSWERS_SQL says: none if nothing was written."""
+    at = Attempt._meta.get_field("updated_at").get_db_prep_value(now, connection)
+    attempt_pk = Attempt._meta.pk.get_db_prep_value(attempt_id, connection)
+    given = [value for item, answer in answers.items() for value in (item.pk, answer)]
+    sql = _SAVE_ANSWERS_SQL.format(
+        owner=owner, columns=_ATTEMPT_COLUMNS, rows=", ".join(["(%s, %s)"] * len(answers))
+    )
+    with prepared_cursor(connection) as cursor:
+        cursor.execute(sql, [at, attempt_pk, *owner_params, at, *given])
+        return [tuple(row) for row in cursor.fetchall()]
 
 
 def _save_answers(attempt: Attempt, answers: Mapping[Item, int]) -> None:
@@ -248,13 +287,7 @@ def _save_answers(attempt: Attempt, answers: Mapping[Item, int]) -> None:
     refused once the attempt is complete."""
     now = timezone.now()
     if answers and connection.vendor == "postgresql":
-        at = Attempt._meta.get_field("updated_at").get_db_prep_value(now, connection)
-        attempt_id = Attempt._meta.pk.get_db_prep_value(attempt.pk, connection)
-        given = [value for item, answer in answers.items() for value in (item.pk, answer)]
-        sql = _SAVE_ANSWERS_SQL.format(rows=", ".join(["(%s, %s)"] * len(answers)))
-        with prepared_cursor(connection) as cursor:
-            cursor.execute(sql, [at, attempt_id, at, *given])
-            saved = cursor.rowcount
+        saved = len(_save_in_one_statement(attempt.pk, answers, now))
     else:
         with transaction.atomic():
             saved = Attempt.objects.filter(pk=attempt.pk, completed_at__isnull=True).update(
@@ -274,9 +307,48 @@ def _save_answers(attempt: Attempt, answers: Mapping[Item, int]) -> None:
 
 def attempt_answer_step(*, attempt: Attempt, answers: Mapping[Item, int]) -> Attempt:
     """Save a step's answers together: all are checked before any is written."""
-    checked = {item: _check_answer(attempt, item, value) for item, value in answers.items()}
+    checked = {
+        item: _check_answer(attempt.version_id, item, value) for item, value in answers.items()
+    }
     _save_answers(attempt, checked)
     return attempt
+
+
+def attempt_answer_known_step(
+    *,
+    attempt_id: uuid.UUID,
+    version: InstrumentVersion,
+    user: User | AnonymousUser,
+    session: SessionBase,
+    answers: Mapping[Item, int],
+) -> Progress | None:
+    """Save a step's answers, checked as `attempt_answer_step` checks them, to an unfinished
+    attempt at `version` that is this member's or in this visitor's session, and give its
+    progress with them: one statement, nothing read before it (see selectors.known_progress).
+
+    None, with nothing written, when there is no such attempt of theirs, or no answers, or
+    the database is not PostgreSQL: the caller then reads the attempt and goes the usual way.
+    """
+    if not answers or connection.vendor != "postgresql":
+        return None
+    if user.is_authenticated:
+        owner, owner_params = "user_id = %s", [user.pk]
+    elif str(attempt_id) in session_attempt_ids(session):
+        owner, owner_params = "user_id IS NULL", []
+    else:
+        return None
+    checked = {item: _check_answer(version.pk, item, value) for item, value in answers.items()}
+    now = timezone.now()
+    rows = _save_in_one_statement(attempt_id, checked, now, owner=owner, owner_params=owner_params)
+    if not rows:
+        return None
+    count = len(_ATTEMPT_FIELDS)
+    attempt = Attempt.from_db(connection.alias, _ATTEMPT_FIELDS, rows[0][:count])
+    attempt.version = version
+    values = {row[count]: row[count + 1] for row in rows if row[count] is not None}
+    return answered_progress(
+        attempt=attempt, values=values | {item.pk: value for item, value in checked.items()}
+    )
 
 
 @transaction.atomic

@@ -113,6 +113,8 @@ def begin(request: HtmxHttpRequest) -> HttpResponse:
 @vary_on_headers("HX-Request")
 def step(request: HtmxHttpRequest, attempt_id: uuid.UUID, number: int) -> HttpResponse:
     """Show one step of statements, or save its answers and move back or on."""
+    if request.method == "POST" and (saved := _save_known_step(request, attempt_id, number)):
+        return saved
     progress = selectors.owned_attempt_progress(
         attempt_id=attempt_id, user=request.user, session=request.session
     )
@@ -131,11 +133,10 @@ def step(request: HtmxHttpRequest, attempt_id: uuid.UUID, number: int) -> HttpRe
     form = StepForm(request.POST, step=current, version=attempt.version)
     if not form.is_valid():
         return _render_step(request, attempt, form, status=400)
-    going_back = form.chosen_direction == StepForm.BACK
     answers = form.answers()
     try:
         services.attempt_answer_step(attempt=attempt, answers=answers)
-        if current.is_last and not going_back:
+        if current.is_last and form.chosen_direction != StepForm.BACK:
             services.attempt_complete(attempt=attempt)
             return _go(request, reverse("quiz:result", args=[attempt.pk]))
     except services.AttemptAlreadyCompleted:
@@ -144,8 +145,39 @@ def step(request: HtmxHttpRequest, attempt_id: uuid.UUID, number: int) -> HttpRe
         messages.warning(request, error.messages[0])
         resume = selectors.resume_step(attempt=attempt)
         return _go(request, _step_url(attempt, resume))
-    target = max(1, number - 1) if going_back else number + 1
-    return _show_saved_step(request, progress.with_answers(answers), target)
+    return _show_saved_step(request, progress.with_answers(answers), _moving_to(form, number))
+
+
+def _moving_to(form: StepForm, number: int) -> int:
+    """The step a saved step goes to: back or on."""
+    return max(1, number - 1) if form.chosen_direction == StepForm.BACK else number + 1
+
+
+def _save_known_step(
+    request: HtmxHttpRequest, attempt_id: uuid.UUID, number: int
+) -> HttpResponse | None:
+    """The save of a step that moves back or on, when this worker knows the attempt already
+    (selectors.known_progress): its answers are checked, saved and read back with the attempt
+    in one statement, with nothing read before. None, with nothing saved, for everything else
+    (a step shown again with its errors, the last step scored, an attempt not theirs or
+    finished), which the usual road in `step` reads for and answers."""
+    known = selectors.known_progress(attempt_id=attempt_id)
+    current = known.step(number) if known else None
+    if known is None or current is None:
+        return None
+    form = StepForm(request.POST, step=current, version=known.attempt.version)
+    if not form.is_valid() or (current.is_last and form.chosen_direction != StepForm.BACK):
+        return None
+    progress = services.attempt_answer_known_step(
+        attempt_id=attempt_id,
+        version=known.attempt.version,
+        user=request.user,
+        session=request.session,
+        answers=form.answers(),
+    )
+    if progress is None:
+        return None
+    return _show_saved_step(request, progress, _moving_to(form, number))
 
 
 def _show_saved_step(

@@ -327,6 +327,74 @@ def test_someone_elses_attempt_is_not_found_and_stays_untouched(
     assert not visitor_attempt.answers.exists()
 
 
+def _known_to_the_worker(client: Client) -> Attempt:
+    """Begin the quiz and answer step 1, then show step 2: this worker now knows the attempt
+    with answers, so its next saves are checked before anything is read (known_progress)."""
+    _begin(client)
+    attempt = _attempt_of(client)
+    _answer(client, _step_url(attempt, 1), value="2")
+    assert client.get(_step_url(attempt, 2)).status_code == 200
+    return attempt
+
+
+def test_a_known_attempt_of_someone_else_is_still_not_found_and_stays_untouched(
+    client: Client, quiz_instrument: InstrumentVersion
+) -> None:
+    attempt = _known_to_the_worker(client)
+    names = _fields(client.get(_step_url(attempt, 1)).text)
+    stranger = Client()
+    stranger.force_login(UserFactory.create())
+
+    for outsider in (Client(), stranger):
+        data = {**dict.fromkeys(names, "5"), "direction": "next"}
+        assert outsider.post(_step_url(attempt, 1), data, headers=HTMX).status_code == 404
+    assert set(attempt.answers.values_list("value", flat=True)) == {2}
+
+
+def test_a_known_attempt_saves_and_shows_the_next_step_with_its_saved_answers(
+    client: Client, quiz_instrument: InstrumentVersion
+) -> None:
+    attempt = _known_to_the_worker(client)
+    _answer(client, _step_url(attempt, 2), value="4")
+    back = _answer(client, _step_url(attempt, 3), value="5", direction="back", headers=HTMX)
+
+    assert back.status_code == 200
+    assert back["HX-Push-Url"] == _step_url(attempt, 2)
+    assert len(re.findall(r'value="4" id="[^"]+" required checked', back.text)) == 4
+    assert attempt.answers.filter(value=5).count() == 4  # going back saved step 3 as well
+    assert attempt.answers.count() == 12
+
+
+def test_a_known_attempt_with_a_missing_answer_is_refused_with_its_saved_answers_shown(
+    client: Client, quiz_instrument: InstrumentVersion
+) -> None:
+    attempt = _known_to_the_worker(client)
+    names = _fields(client.get(_step_url(attempt, 1)).text)
+    data = {**dict.fromkeys(names[:-1], "5"), "direction": "next"}
+
+    response = client.post(_step_url(attempt, 1), data, headers=HTMX)
+
+    assert response.status_code == 400
+    assert "Please choose an answer for this statement." in response.text
+    assert set(attempt.answers.values_list("value", flat=True)) == {2}
+
+
+def test_a_known_attempt_finished_elsewhere_sends_its_next_save_to_the_results(
+    client: Client, quiz_instrument: InstrumentVersion
+) -> None:
+    attempt = _known_to_the_worker(client)
+    names = _fields(client.get(_step_url(attempt, 1)).text)
+    for number in range(2, 11):
+        _answer(client, _step_url(attempt, number), direction="finish" if number == 10 else "next")
+    attempt.refresh_from_db()
+    assert attempt.is_complete
+
+    response = client.post(_step_url(attempt, 1), dict.fromkeys(names, "5"), headers=HTMX)
+
+    assert response["HX-Redirect"] == reverse("quiz:result", args=[attempt.pk])
+    assert not attempt.answers.filter(value=5).exists()
+
+
 def test_a_double_submit_of_the_last_step_scores_once_and_shows_the_results(
     client: Client, quiz_instrument: InstrumentVersion
 ) -> None:
