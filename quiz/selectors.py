@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import statistics
 import time
@@ -247,6 +248,17 @@ def _version_items(version: InstrumentVersion, *, frozen: bool) -> list[tuple[An
     return rows
 
 
+@functools.lru_cache(maxsize=2048)
+def _item(row: tuple[Any, ...]) -> Item:
+    """The Item a row of its columns (as _version_items gives them) stands for. Kept by each
+    worker under the whole row, so an edited statement is a new one; shared by every step that
+    shows it, which only reads it."""
+    return Item.from_db(connection.alias, _ITEM_FIELDS, row)
+
+
+_ITEM_FIELDS = [field.attname for field in Item._meta.concrete_fields]
+
+
 @dataclass
 class Progress:
     """An attempt's statements in order with the answers given so far: everything a step needs.
@@ -278,8 +290,7 @@ class Progress:
         if not 1 <= number <= len(chunks):
             return None
         first = (number - 1) * self.attempt.version.items_per_step + 1
-        fields = [field.attname for field in Item._meta.concrete_fields]
-        items = [Item.from_db(connection.alias, fields, row) for row in chunks[number - 1]]
+        items = [_item(row) for row in chunks[number - 1]]
         return Step(
             number=number,
             total=len(chunks),
