@@ -166,6 +166,29 @@ def test_with_htmx_a_step_post_returns_the_next_step_fragment_and_pushes_its_add
     assert attempt.answers.count() == 4
 
 
+def test_with_htmx_the_step_takes_the_pages_csrf_token_from_the_header_htmx_sends(
+    quiz_instrument: InstrumentVersion,
+) -> None:
+    browser = Client(enforce_csrf_checks=True)
+    page = browser.get(reverse("quiz:start")).text
+    start = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+    assert start is not None
+    url = browser.post(reverse("quiz:begin"), {"csrfmiddlewaretoken": start[1]})["Location"]
+    page = browser.get(url).text
+    header = re.search(r'"X-CSRFToken": "([^"]+)"', page)
+    assert header is not None
+    assert 'name="csrfmiddlewaretoken"' in page  # the page's own form works without JavaScript
+    data = {**dict.fromkeys(_fields(page), "3"), "direction": "next"}
+
+    refused = browser.post(url, data, headers=HTMX)
+    fragment = browser.post(url, data, headers={**HTMX, "X-CSRFToken": header[1]})
+
+    assert refused.status_code == 403
+    assert fragment.status_code == 200
+    assert "csrfmiddlewaretoken" not in fragment.text  # htmx sends the page's token instead
+    assert fragment["HX-Push-Url"].endswith("/step/2/")
+
+
 def test_with_htmx_the_last_step_sends_the_browser_to_the_results(
     client: Client, quiz_instrument: InstrumentVersion
 ) -> None:
