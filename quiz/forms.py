@@ -103,11 +103,6 @@ def item_field(
 # checking an answer only reads a field, and building five choices for each statement of each
 # post cost more than the check itself. Nothing may change a field these give.
 _kept_item_field = functools.lru_cache(maxsize=1024)(item_field)
-_DIRECTION = forms.ChoiceField(
-    choices=[("next", "next"), ("back", "back"), ("finish", "finish")],
-    required=False,
-    error_messages={"invalid_choice": "Please use the buttons below the statements."},
-)
 
 
 class StepForm(forms.Form):
@@ -194,3 +189,11 @@ class StepForm(forms.Form):
             for question in self.step.questions
             if (value := self.cleaned_data.get(f"{ITEM_PREFIX}{question.item.pk}")) is not None
         }
+
+
+# The buttons' choice, shared by every posted step as the statements' fields are (above).
+_DIRECTION = forms.ChoiceField(
+    choices=[(StepForm.NEXT,) * 2, (StepForm.BACK,) * 2, (StepForm.FINISH,) * 2],
+    required=False,
+    error_messages={"invalid_choice": "Please use the buttons below the statements."},
+)
