@@ -126,6 +126,36 @@ def test_on_postgresql_a_read_is_planned_once_per_connection_and_still_counted(
 
 
 @postgres_only
+def test_on_postgresql_a_read_keeps_one_plan_for_any_attempt(
+    small_version: InstrumentVersion,
+) -> None:
+    # Left to itself, PostgreSQL plans the first five runs for their values, and goes on doing
+    # so whenever that looks cheaper, as it does for attempts the statistics have never seen.
+    read = _attempt_with_links()
+    statement = '%FROM "quiz_attempt"%JOIN "accounts_user"%'  # the read's, and no other
+    before = _plans_of(statement)
+    for _ in range(8):
+        attempt = services.attempt_start(version=small_version, user=None, session=SessionStore())
+        assert read.first(pk=attempt.pk) == attempt
+    generic, custom = _plans_of(statement)
+    assert (generic - before[0], custom - before[1]) == (8, 0)
+
+
+def _plans_of(statement: str) -> tuple[int, int]:
+    """How often the prepared statement like `statement` ran on a generic plan and on a plan
+    made for its values (zeros before it is prepared)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT generic_plans, custom_plans FROM pg_prepared_statements"
+            " WHERE statement LIKE %s",
+            [statement],
+        )
+        found = cursor.fetchall()
+    assert len(found) <= 1
+    return found[0] if found else (0, 0)
+
+
+@postgres_only
 def test_a_prepared_statement_that_fails_raises_djangos_error(db: None) -> None:
     with pytest.raises(DataError), transaction.atomic(), prepared_cursor(connection) as cursor:
         cursor.execute("SELECT 1 / %s::int", [0])
