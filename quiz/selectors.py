@@ -111,6 +111,26 @@ _ATTEMPT = _attempt_reads(lambda attempts: attempts)
 _ATTEMPT_AND_ANSWERS = _attempt_reads(_with_answers)
 
 
+@dataclass(frozen=True)
+class Owner:
+    """Whose an attempt must be for this request to open it: the member's (`user_id`), or, for
+    a visitor whose session holds its id, nobody's (None: a claimed attempt is its member's)."""
+
+    user_id: int | None
+
+
+def attempt_owner(
+    *, attempt_id: uuid.UUID, user: User | AnonymousUser, session: SessionBase
+) -> Owner | None:
+    """The rule every read and write of one attempt applies (as a query's condition on its
+    row); None when this request may open no such attempt at all."""
+    if user.is_authenticated:
+        return Owner(user_id=user.pk)
+    if str(attempt_id) in session_attempt_ids(session):
+        return Owner(user_id=None)
+    return None
+
+
 def _read_owned(
     reads: tuple[PreparedRead[Attempt], PreparedRead[Attempt]],
     *,
@@ -119,12 +139,15 @@ def _read_owned(
     session: SessionBase,
 ) -> tuple[Attempt, list[tuple[Any, ...]]]:
     members, visitors = reads
-    if user.is_authenticated:
-        attempt, related = members.first_with_related(pk=attempt_id, user=user.pk)
-    elif str(attempt_id) in session_attempt_ids(session):
-        attempt, related = visitors.first_with_related(pk=attempt_id)
-    else:
+    owner = attempt_owner(attempt_id=attempt_id, user=user, session=session)
+    attempt: Attempt | None
+    related: list[tuple[Any, ...]]
+    if owner is None:
         attempt, related = None, []
+    elif owner.user_id is not None:
+        attempt, related = members.first_with_related(pk=attempt_id, user=owner.user_id)
+    else:
+        attempt, related = visitors.first_with_related(pk=attempt_id)
     if attempt is None:
         raise Http404("No such attempt is yours.")
     return attempt, related

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -39,8 +39,10 @@ from quiz.models import (
 )
 from quiz.selectors import (
     SESSION_KEY,
+    Owner,
     Progress,
     answered_progress,
+    attempt_owner,
     next_version_number,
     session_attempt_ids,
 )
@@ -261,21 +263,23 @@ _ATTEMPT_COLUMNS = ", ".join(f'"{field.column}"' for field in Attempt._meta.conc
 
 
 def _save_in_one_statement(
-    attempt_id: uuid.UUID,
-    answers: Mapping[Item, int],
-    now: datetime,
-    *,
-    owner: str = "TRUE",
-    owner_params: Sequence[int] = (),
+    attempt_id: uuid.UUID, answers: Mapping[Item, int], now: datetime, *, owner: Owner | None = None
 ) -> list[tuple[Any, ...]]:
     """PostgreSQL: mark the attempt as just answered and upsert `answers` (not empty), if the
-    attempt is unfinished and `owner` (a condition on its row) holds; by default the caller has
-    made sure whose it is. The rows are as _SAVE_ANSWERS_SQL says: none if nothing was written."""
+    attempt is unfinished and is `owner`'s (None: the caller has made sure whose it is). The rows
+    are as _SAVE_ANSWERS_SQL says: none if nothing was written."""
     at = Attempt._meta.get_field("updated_at").get_db_prep_value(now, connection)
     attempt_pk = Attempt._meta.pk.get_db_prep_value(attempt_id, connection)
     given = [value for item, answer in answers.items() for value in (item.pk, answer)]
+    owner_params: list[int]
+    if owner is None:
+        condition, owner_params = "TRUE", []
+    elif owner.user_id is None:
+        condition, owner_params = "user_id IS NULL", []
+    else:
+        condition, owner_params = "user_id = %s", [owner.user_id]
     sql = _SAVE_ANSWERS_SQL.format(
-        owner=owner, columns=_ATTEMPT_COLUMNS, rows=", ".join(["(%s, %s)"] * len(answers))
+        owner=condition, columns=_ATTEMPT_COLUMNS, rows=", ".join(["(%s, %s)"] * len(answers))
     )
     with prepared_cursor(connection) as cursor:
         cursor.execute(sql, [at, attempt_pk, *owner_params, at, *given])
@@ -331,15 +335,11 @@ def attempt_answer_known_step(
     """
     if not answers or connection.vendor != "postgresql":
         return None
-    if user.is_authenticated:
-        owner, owner_params = "user_id = %s", [user.pk]
-    elif str(attempt_id) in session_attempt_ids(session):
-        owner, owner_params = "user_id IS NULL", []
-    else:
+    owner = attempt_owner(attempt_id=attempt_id, user=user, session=session)
+    if owner is None:
         return None
     checked = {item: _check_answer(version.pk, item, value) for item, value in answers.items()}
-    now = timezone.now()
-    rows = _save_in_one_statement(attempt_id, checked, now, owner=owner, owner_params=owner_params)
+    rows = _save_in_one_statement(attempt_id, checked, timezone.now(), owner=owner)
     if not rows:
         return None
     count = len(_ATTEMPT_FIELDS)
