@@ -17,9 +17,9 @@ from django.db.models.functions import TruncWeek
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from intimacy_app import charts
 from intimacy_app.accounts.models import User
 from intimacy_app.content.models import Capacity, Feeling, Pattern, Prompt
-from journal import charts
 from journal.fields import StoredText
 from journal.models import ENCRYPTED_FIELDS, Entry, EntryQuerySet
 from quiz.selectors.results import latest_result, strongest_patterns
@@ -355,7 +355,7 @@ class Insights:
 
     @property
     def moments_chart(self) -> charts.Chart:
-        return charts.bar_chart([(_week_label(w.start), w.moments) for w in self.by_week])
+        return charts.column_chart([(_week_label(w.start), w.moments) for w in self.by_week])
 
     @property
     def urge_chart(self) -> charts.Chart:
@@ -365,7 +365,7 @@ class Insights:
 
     @property
     def stayed_chart(self) -> charts.Chart:
-        return charts.bar_chart(
+        return charts.column_chart(
             [(_week_label(w.start), w.stayed_percent) for w in self.by_week],
             max_value=100,
             unit="%",

@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from intimacy_app.accounts.models import User
-from journal import charts, selectors
+from journal import selectors
 from journal.models import Entry
 from journal.selectors import EntryFilters, QuizPatternScore
 from tests.factories import CapacityFactory, FeelingFactory, PatternFactory, PromptFactory
@@ -262,22 +262,3 @@ def test_insights_for_an_empty_journal_are_empty_not_an_error(member: User) -> N
     assert insights.total == 0
     assert insights.average_urge is None
     assert len(insights.moments_chart.marks) == 26
-
-
-# --- Chart geometry (journal/charts.py is pure) ------------------------------------------------
-
-
-def test_bars_scale_to_a_round_top_and_gaps_draw_nothing() -> None:
-    chart = charts.bar_chart([("a", 1), ("b", 4), ("c", None)])
-    assert [tick.text for tick in chart.gridlines] == ["0", "2", "4"]
-    assert [mark.value for mark in chart.marks] == ["1", "4"]
-    tallest = chart.marks[1]
-    assert tallest.y == charts.TOP
-    assert tallest.y + tallest.height == chart.baseline
-
-
-def test_a_line_breaks_at_gaps_instead_of_dropping_to_zero() -> None:
-    chart = charts.line_chart([("a", 2), ("b", 4), ("c", None), ("d", 6), ("e", 8)], max_value=10)
-    assert len(chart.lines) == 2
-    assert [mark.value for mark in chart.marks] == ["2", "4", "6", "8"]
-    assert all(charts.TOP <= mark.y <= chart.baseline for mark in chart.marks)
