@@ -40,6 +40,7 @@ from journal.forms import (
     PromptsForm,
     valid_time_zone,
 )
+from journal.insights import insights_for
 from journal.models import Entry
 from journal.transfer import ImportRejected
 
@@ -263,7 +264,7 @@ def insights(request: MemberRequest) -> HttpResponse:
     weeks = form.cleaned_data["weeks"]
     context = {
         "form": form,
-        "insights": SimpleLazyObject(lambda: selectors.insights(user=request.user, weeks=weeks)),
+        "insights": SimpleLazyObject(lambda: insights_for(user=request.user, weeks=weeks)),
         # "The last weeks" move on with the calendar, so today is part of the key.
         "member_key": member_cache.member_key(request, timezone.localdate()),
     }
