@@ -39,7 +39,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "axes",
     "django_otp",
-    "django_otp.plugins.otp_totp",
     "django_htmx",
     "crispy_forms",
     "crispy_bootstrap5",
@@ -213,6 +212,9 @@ if env.str("EMAIL_URL", default=""):
 else:
     MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Stay in the Room <noreply@localhost>")
+# Where the app tells people to write (a lost phone, a staff enrolment link); a deploy check
+# warns while it is still the local default.
+SUPPORT_EMAIL = env.str("SUPPORT_EMAIL", default="support@localhost")
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "en"

@@ -9,7 +9,7 @@ from django.contrib.auth import authenticate
 from django.contrib.auth.forms import AuthenticationForm, BaseUserCreationForm
 from django.http import HttpRequest
 
-from intimacy_app.accounts.models import User
+from intimacy_app.accounts.models import BACKUP_CODE_DIGITS, User
 
 # What a taken address is told: not that it is taken, which would say who is a member.
 SIGNUP_REFUSED = (
@@ -43,32 +43,53 @@ class SignInForm(AuthenticationForm):
 class CodeField(forms.CharField):
     """The six digits an authenticator app shows, spaces allowed."""
 
+    lengths: frozenset[int] = frozenset({6})
+    invalid = "Enter the six digits your app shows."
+
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("label", "Code from your authenticator app")
+        kwargs.setdefault("max_length", 12)
         super().__init__(
-            max_length=12,
             widget=forms.TextInput(
                 attrs={
                     "autocomplete": "one-time-code",
                     "inputmode": "numeric",
-                    "pattern": "[0-9 ]*",
-                    "size": 8,
+                    "pattern": "[0-9 \\-]*",
+                    "size": kwargs["max_length"] - 4,
                 }
             ),
             **kwargs,
         )
 
     def clean(self, value: Any) -> str:
-        code = "".join(str(super().clean(value)).split())
-        if not (code.isascii() and code.isdigit() and len(code) == 6):
-            raise forms.ValidationError("Enter the six digits your app shows.")
+        code = "".join(str(super().clean(value)).split()).replace("-", "")
+        if not (code.isascii() and code.isdigit() and len(code) in self.lengths):
+            raise forms.ValidationError(self.invalid)
         return code
 
 
+class SecondStepField(CodeField):
+    """The second step: six digits from the authenticator app, or a ten-digit backup code."""
+
+    lengths = frozenset({6, BACKUP_CODE_DIGITS})
+    invalid = "Enter the six digits your app shows, or one of your ten-digit backup codes."
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("label", "Code from your authenticator app, or a backup code")
+        kwargs.setdefault("max_length", 16)
+        super().__init__(**kwargs)
+
+
 class CodeForm(forms.Form):
-    """The second step of signing in, and turning two-step sign-in on."""
+    """Turning two-step sign-in on: a code from the new app."""
 
     otp_token = CodeField()
+
+
+class SecondStepForm(forms.Form):
+    """The second step of signing in."""
+
+    otp_token = SecondStepField()
 
 
 class ConfirmForm(forms.Form):
@@ -91,7 +112,7 @@ class ConfirmForm(forms.Form):
         self.user = user
         super().__init__(*args, **kwargs)
         if needs_code:
-            self.fields["otp_token"] = CodeField()
+            self.fields["otp_token"] = SecondStepField()
 
     def clean_password(self) -> str:
         password = self.cleaned_data["password"]
