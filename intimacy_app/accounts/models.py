@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 from binascii import unhexlify
 from collections.abc import Iterator
 from typing import Any, ClassVar
@@ -16,7 +17,7 @@ from django.utils.crypto import salted_hmac
 from django_otp.models import Device, ThrottlingMixin, TimestampMixin
 from django_otp.oath import TOTP
 
-from journal.crypto import Keyring, parse_keyring
+from journal.crypto import DecryptionError, Keyring, parse_keyring
 
 
 class MemberManager(BaseUserManager["User"]):
@@ -99,6 +100,8 @@ class MemberSession(AbstractBaseSession):
         return SessionStore
 
 
+logger = logging.getLogger(__name__)
+
 # --- Two-step sign-in ------------------------------------------------------------------------
 # Our own django-otp devices, so that no secret is ever in a row in the clear: the authenticator
 # app's key is sealed with the journal's key ring (journal.crypto), bound to its owner, and
@@ -159,7 +162,12 @@ class AuthenticatorApp(TimestampMixin, ThrottlingMixin, Device):
     def verify_token(self, token: Any) -> bool:
         if not self.verify_is_allowed()[0]:
             return False
-        totp = self.totp()
+        try:
+            totp = self.totp()
+        except DecryptionError as error:
+            # Moved from another member's row, or sealed under a key no longer configured.
+            logger.warning("Could not open the key of authenticator app %s: %s", self.pk, error)
+            return False
         try:
             verified = bool(totp.verify(int(token), TOTP_TOLERANCE, self.last_t + 1))
         except ValueError:

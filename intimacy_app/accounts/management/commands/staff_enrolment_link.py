@@ -40,12 +40,12 @@ class Command(BaseCommand):
     ) -> None:
         if not 1 <= hours <= 24 * 7:
             raise CommandError("--hours must be between 1 and 168.")
-        base_url = base_url or (LOCAL_BASE_URL if settings.DEBUG else "")
-        if not base_url.startswith(("https://", "http://")):
-            raise CommandError("Give the site's address with --base-url https://your.site.")
         user = User.objects.filter(email=email.strip().lower()).first()
         if user is None or not user.is_active or not user.is_staff:
             raise CommandError(f"No active staff account has the address {email!r}.")
+        base_url = base_url or (LOCAL_BASE_URL if settings.DEBUG else "")
+        if not base_url.startswith(("https://", "http://")):
+            raise CommandError("Give the site's address with --base-url https://your.site.")
         token = services.staff_enrolment_create(user=user, valid_for=timedelta(hours=hours))
         link = base_url.rstrip("/") + reverse("accounts:staff_enrolment", args=[token])
         if send:
