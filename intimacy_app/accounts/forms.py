@@ -6,8 +6,11 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth import authenticate
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.forms import AuthenticationForm, BaseUserCreationForm
+from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.http import HttpRequest
+from django.template import loader
 
 from intimacy_app.accounts.models import BACKUP_CODE_DIGITS, User
 
@@ -119,3 +122,29 @@ class ConfirmForm(forms.Form):
         if authenticate(self.request, username=self.user.email, password=password) != self.user:
             raise forms.ValidationError("That password is not right.")
         return password
+
+
+class PasswordResetForm(auth_forms.PasswordResetForm):
+    """Django's form, keeping the messages it writes in `outbox` for the view to send later,
+    so that the answer takes the same time whether or not the address has an account."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.outbox: list[EmailMessage] = []
+
+    def send_mail(
+        self,
+        subject_template_name: str,
+        email_template_name: str,
+        context: dict[str, Any],
+        from_email: str | None,
+        to_email: str,
+        html_email_template_name: str | None = None,
+    ) -> None:
+        subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
+        body = loader.render_to_string(email_template_name, context)
+        message = EmailMultiAlternatives(subject, body, from_email, [to_email])
+        if html_email_template_name is not None:
+            html = loader.render_to_string(html_email_template_name, context)
+            message.attach_alternative(html, "text/html")
+        self.outbox.append(message)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
-from django.core.mail import EmailMessage, get_connection, send_mail
+from django.core.mail import EmailMessage, mailers, send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -232,6 +232,6 @@ def mail_send_later(messages: list[EmailMessage]) -> threading.Thread:
 def _send_quietly(messages: list[EmailMessage]) -> None:
     try:
         if messages:
-            get_connection().send_messages(messages)
+            mailers.default.send_messages(messages)
     except Exception:
         logger.exception("Sending %d e-mail message(s) failed", len(messages))

@@ -2,8 +2,8 @@
 leaving."""
 
 import json
-from typing import Any
 from datetime import timedelta
+from typing import Any
 from urllib.parse import urlencode
 
 import django_otp
@@ -31,6 +31,7 @@ from intimacy_app.accounts.forms import (
     SIGNUP_REFUSED,
     CodeForm,
     ConfirmForm,
+    PasswordResetForm,
     SecondStepForm,
     SignInForm,
     SignUpForm,
@@ -42,7 +43,7 @@ from intimacy_app.accounts.models import (
     totp_key_open,
     totp_key_seal,
 )
-from intimacy_app.accounts.throttle import rate_limit
+from intimacy_app.accounts.throttle import rate_limit, slow_account_guessing
 from journal.crypto import DecryptionError
 
 MODEL_BACKEND = "intimacy_app.accounts.backends.MemberBackend"
@@ -118,6 +119,8 @@ def _joined_moments_ago(request: HttpRequest, form: SignUpForm) -> User | None:
     return user if selectors.two_factor_device(user=user) is None else None
 
 
+@method_decorator(slow_account_guessing, name="dispatch")
+@method_decorator(rate_limit(scope="signin", limit=50, window=timedelta(hours=1)), name="dispatch")
 class SignInView(auth_views.LoginView):
     """Sign in with e-mail and password; then the code, for members who turned that on."""
 
@@ -226,10 +229,19 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     rate_limit(scope="password_reset", limit=5, window=timedelta(hours=1)), name="dispatch"
 )
 class PasswordResetView(auth_views.PasswordResetView):
+    """Django's reset, answering as fast for an unknown address as for a member's: the mail is
+    written during the request and sent on a thread of its own (services.mail_send_later)."""
+
+    form_class = PasswordResetForm
     template_name = "accounts/password_reset.html"
     email_template_name = "accounts/email/password_reset.txt"
     subject_template_name = "accounts/email/password_reset_subject.txt"
     success_url = reverse_lazy("accounts:password_reset_done")
+
+    def form_valid(self, form: PasswordResetForm) -> HttpResponse:  # type: ignore[override]
+        response = super().form_valid(form)
+        services.mail_send_later(form.outbox)
+        return response
 
 
 class PasswordResetDoneView(auth_views.PasswordResetDoneView):

@@ -81,9 +81,7 @@ def test_a_backup_code_signs_in_instead_of_the_app(client: Client) -> None:
 
 
 @pytest.mark.parametrize("typed", ["{code}", "{plain}", " {plain} ", "{half} {rest}"])
-def test_a_backup_code_may_be_typed_with_or_without_its_dash(
-    client: Client, typed: str
-) -> None:
+def test_a_backup_code_may_be_typed_with_or_without_its_dash(client: Client, typed: str) -> None:
     user = UserFactory()
     code = _with_two_factor(user)[3]
     plain = code.replace("-", "")
@@ -163,7 +161,9 @@ def test_confirming_it_is_you_takes_a_backup_code(
     assert member_client.get(CODES).status_code == 200
 
 
-def test_turning_two_step_sign_in_off_removes_the_codes(member_client: Client, member: User) -> None:
+def test_turning_two_step_sign_in_off_removes_the_codes(
+    member_client: Client, member: User
+) -> None:
     _with_two_factor(member)
     member_client.post(reverse("accounts:two_factor_disable"))
     assert not BackupCodes.objects.filter(user=member).exists()

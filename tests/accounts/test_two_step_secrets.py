@@ -108,9 +108,12 @@ def test_rotation_reseals_every_key_under_the_new_key(settings: Any) -> None:
     assert services.two_factor_rotate_key().rotated == 0  # nothing left to do
 
     settings.JOURNAL_ENCRYPTION_KEYS = new  # the old key retired: the app's key still opens
-    assert totp_key_open(
-        AuthenticatorApp.objects.get(user=user).sealed_key, user_id=user.pk, purpose="device"
-    ) == key
+    assert (
+        totp_key_open(
+            AuthenticatorApp.objects.get(user=user).sealed_key, user_id=user.pk, purpose="device"
+        )
+        == key
+    )
 
 
 def test_the_migration_seals_and_empties_the_old_plain_text_table() -> None:
