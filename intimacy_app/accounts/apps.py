@@ -14,7 +14,7 @@ class AccountsConfig(AppConfig):
         from django.db.backends.signals import connection_created
 
         from intimacy_app import prepared
-        from intimacy_app.accounts import sessions
+        from intimacy_app.accounts import checks, sessions  # noqa: F401 (checks register)
 
         # The member's session read and the quiz's busiest statements are prepared.
         connection_created.connect(prepared.plan_generically, dispatch_uid="prepared.plans")
