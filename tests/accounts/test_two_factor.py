@@ -74,7 +74,7 @@ def test_the_right_code_turns_it_on_for_this_session_too(
     response = member_client.post(SETUP, {"otp_token": _code(key)})
 
     assert "Two-step sign-in is on" in response.text
-    assert len(re.findall(r"<code>\d{5}-\d{5}</code>", response.text)) == 10
+    assert len(re.findall(r"<samp>\d{5}-\d{5}</samp>", response.text)) == 10
     device = AuthenticatorApp.objects.get(user=member)
     assert device.confirmed and _key(device) == key
     assert member_client.session[DEVICE_ID_SESSION_KEY] == device.persistent_id
