@@ -110,8 +110,9 @@ logger = logging.getLogger(__name__)
 TOTP_STEP_SECONDS = 30
 TOTP_DIGITS = 6
 TOTP_TOLERANCE = 1  # steps either side: a phone's clock a little off still works
-# Digits only, so one numeric field takes either kind of code. Ten digits are about 2**33, which
-# throttling (below) makes out of reach of guessing online, and a keyed hash of a stolen table.
+# Digits only, so one numeric field takes either kind of code. Ten digits (about 2**33) are out of
+# reach of guessing online with django-otp's throttling, and being hashed with a key, a copy of
+# the table does not give them away.
 BACKUP_CODE_DIGITS = 10
 
 

@@ -196,7 +196,7 @@ STAFF_ENROLMENT_VALID_FOR = timedelta(hours=24)
 def staff_enrolment_create(*, user: User, valid_for: timedelta = STAFF_ENROLMENT_VALID_FOR) -> str:
     """A new one-time enrolment token for a staff member; any earlier unused one stops working.
 
-    The token goes into the link (see views.staff_enrolment); only its hash is stored.
+    The token goes into the link (see two_step_views.staff_enrolment); only its hash is stored.
     """
     token = secrets.token_urlsafe(32)
     StaffEnrolment.objects.filter(user=user, used_at__isnull=True).delete()
