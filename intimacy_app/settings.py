@@ -39,7 +39,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "axes",
     "django_otp",
-    "django_otp.plugins.otp_totp",
     "django_htmx",
     "crispy_forms",
     "crispy_bootstrap5",
@@ -131,6 +130,20 @@ CACHES["member"] = {
     "OPTIONS": {"MAX_ENTRIES": 1000},
 }
 
+# Rate limits (accounts.throttle) must hold across every worker and a restart: they are kept in
+# Redis when there is one, else in a database table (made by migration
+# accounts.0005_limits_cache_table; Django's test databases make it themselves).
+if REDIS_URL:
+    CACHES["limits"] = {**CACHES["default"], "KEY_PREFIX": "limits"}
+else:
+    CACHES["limits"] = {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "accounts_limits",
+        "TIMEOUT": 60 * 60,
+        # A full table drops a third of its rows; keep room for many clients' counters.
+        "OPTIONS": {"MAX_ENTRIES": 100_000},
+    }
+
 # A signed-in session ends after this long without a request, and this long after sign-in
 # whatever happens (intimacy_app.accounts.middleware). Visitors' sessions keep Django's default.
 MEMBER_SESSION_IDLE = timedelta(minutes=env.int("DJANGO_SESSION_IDLE_MINUTES", default=120))
@@ -146,13 +159,14 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 
-# Sign-in throttling (django-axes): after AXES_FAILURE_LIMIT failures within the cool-off, an
-# account is locked out wherever the attempts come from, and a client address is locked out
-# whichever accounts it tries. The address is REMOTE_ADDR; behind your own proxies, set
+# Sign-in throttling (django-axes): after AXES_FAILURE_LIMIT failures within the cool-off, the
+# pair of account and client address is locked out, so a stranger who knows an address cannot
+# lock its owner out; the account is slowed down instead, and a client trying many accounts is
+# rate-limited (accounts.throttle). The address is REMOTE_ADDR; behind your own proxies, set
 # DJANGO_TRUSTED_PROXY_COUNT to how many of them append to X-Forwarded-For, so the address the
 # outermost one saw is used and anything a client wrote into that header is ignored.
 TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=0)
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_FAILURE_LIMIT = env.int("DJANGO_LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("DJANGO_LOGIN_LOCKOUT_MINUTES", default=15))
 AXES_USERNAME_FORM_FIELD = "username"
@@ -200,6 +214,9 @@ if env.str("EMAIL_URL", default=""):
 else:
     MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Stay in the Room <noreply@localhost>")
+# Where the app tells people to write (a lost phone, a staff enrolment link); a deploy check
+# warns while it is still the local default.
+SUPPORT_EMAIL = env.str("SUPPORT_EMAIL", default="support@localhost")
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "en"

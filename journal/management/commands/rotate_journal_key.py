@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from intimacy_app.accounts.services import two_factor_rotate_key
 from journal.services import RotationReport, entries_rotate_key
 
 
@@ -32,6 +33,16 @@ class Command(BaseCommand):
             f"Checked {report.checked} entries: re-encrypted {report.rotated}, "
             f"already current {report.current}."
         )
+        # Authenticator apps' keys are sealed with the same key ring (accounts.models).
+        sealed = two_factor_rotate_key()
+        self.stdout.write(
+            f"Checked {sealed.checked} authenticator app keys: re-sealed {sealed.rotated}."
+        )
+        if sealed.unreadable:
+            raise CommandError(
+                f"{sealed.unreadable} authenticator app keys could not be opened with any "
+                "configured key and were left as they are."
+            )
         if report.unreadable:
             raise CommandError(
                 f"{report.unreadable} text fields could not be decrypted with any configured key "
