@@ -31,6 +31,5 @@ urlpatterns = [
     path("account/sign-out-elsewhere/", views.sign_out_elsewhere, name="sign_out_elsewhere"),
     path("account/two-step/", views.two_factor, name="two_factor"),
     path("account/two-step/off/", views.two_factor_disable, name="two_factor_disable"),
-    path("account/export/", views.account_export, name="export"),
     path("account/delete/", views.account_delete, name="account_delete"),
 ]

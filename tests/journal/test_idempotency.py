@@ -16,7 +16,7 @@ from django.utils import timezone
 from intimacy_app.accounts.models import User
 from intimacy_app.content.models import Feeling, Pattern
 from intimacy_app.content.services import LoadReport
-from journal import services, transfer
+from journal import exports, services
 from journal.models import Entry
 from tests.concurrency import at_once, needs_concurrent_writes
 from tests.factories import UserFactory
@@ -173,7 +173,7 @@ def test_a_repeated_token_returns_the_first_entry_with_its_links_and_changes_not
 def _export_of(member: User, count: int = 3) -> bytes:
     EntryFactory.create_batch(count, owner=member)
     entries = Entry.objects.owned_by(member)
-    raw = transfer.render_json(entries, exported_at=timezone.now()).encode()
+    raw = exports.render_json(entries, exported_at=timezone.now()).encode()
     Entry.objects.owned_by(member).delete()
     return raw
 
