@@ -262,20 +262,23 @@ def _read_entry(position: int, data: Any, errors: list[str]) -> ImportedEntry | 
 # --- The file -------------------------------------------------------------------------------------
 
 
+NUMBER_REFUSED = "The file holds a number no export has (far too long or too large)."
+
+
 class _Refused(Exception):
     """Raised from inside the JSON parser's hooks, to stop it at the first thing refused."""
 
 
 def _integer(text: str) -> int:
     if len(text) > MAX_NUMBER_LENGTH:
-        raise _Refused("The file holds a number far too long to be part of an export.")
+        raise _Refused(NUMBER_REFUSED)
     return int(text)
 
 
 def _decimal(text: str) -> float:
     value = float(text) if len(text) <= MAX_NUMBER_LENGTH else math.inf
     if not math.isfinite(value):
-        raise _Refused("The file holds a number far too large to be part of an export.")
+        raise _Refused(NUMBER_REFUSED)
     return value
 
 
