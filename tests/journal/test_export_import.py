@@ -355,6 +355,7 @@ def test_the_export_page_offers_all_three_formats_and_the_import(
         assert reverse("journal:export_file", args=[fmt]) in page
     assert 'enctype="multipart/form-data"' in page
     assert "2 entries" in page
+    assert "with times in UTC" in page
 
 
 def test_deleting_everything_needs_the_tick(member_client: Client, journal: list[Entry]) -> None:
@@ -362,3 +363,40 @@ def test_deleting_everything_needs_the_tick(member_client: Client, journal: list
     assert response.status_code == 400
     assert "Tick the box to confirm" in response.text
     assert Entry.objects.count() == 2
+
+
+def test_every_export_writes_times_in_the_members_zone_and_names_it(
+    member_client: Client, member: User
+) -> None:
+    session = member_client.session
+    session["journal_time_zone"] = "Europe/Berlin"
+    session.save()
+    EntryFactory(owner=member, occurred_at=dt.datetime(2026, 7, 1, 10, 30, tzinfo=dt.UTC))
+
+    document = json.loads(_export(member_client).content)
+    [row] = csv.DictReader(io.StringIO(_export(member_client, "csv").content.decode()))
+    text = _export(member_client, "md").content.decode()
+
+    [entry] = document["entries"]
+    assert document["time_zone"] == "Europe/Berlin"
+    assert entry["occurred_at"] == "2026-07-01T12:30:00+02:00"
+    assert dt.datetime.fromisoformat(document["exported_at"]).utcoffset() is not None
+    assert (row["occurred_at"], row["time_zone"]) == (entry["occurred_at"], "Europe/Berlin")
+    assert "## Wednesday 1 July 2026, 12:30 (UTC+02:00)" in text
+    assert "Times are in Europe/Berlin." in text
+
+
+def test_the_csv_and_markdown_say_what_the_json_says(
+    member_client: Client, journal: list[Entry]
+) -> None:
+    document = json.loads(_export(member_client).content)
+    rows = list(csv.DictReader(io.StringIO(_export(member_client, "csv").content.decode())))
+    text = _export(member_client, "md").content.decode()
+
+    for entry, row in zip(document["entries"], rows, strict=True):
+        assert row["id"] == entry["id"]
+        assert row["occurred_at"] == entry["occurred_at"]
+        assert row["urge_strength"] == ("" if entry["urge_strength"] is None else "9")
+        assert row["follows_up"] == (entry["follows_up"] or "")
+        when = dt.datetime.fromisoformat(entry["occurred_at"])
+        assert f"{when:%B %Y, %H:%M} (UTC)" in text
