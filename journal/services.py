@@ -167,7 +167,8 @@ def _batches(ids: list[uuid.UUID]) -> Iterator[list[uuid.UUID]]:
 
 def _held(owner: User, ids: list[uuid.UUID]) -> dict[uuid.UUID, uuid.UUID]:
     """Of the identities `ids`, those `owner`'s journal already holds, each with its entry's
-    id; an entry's identity is the id it was first written under (`Entry.origin`)."""
+    id. An entry's identity is the id it was first written under (`Entry.origin`), which its
+    exports write; its own id counts too, for files written before origins were kept."""
     held: dict[uuid.UUID, uuid.UUID] = {}
     for batch in _batches(ids):
         rows = (
@@ -175,7 +176,10 @@ def _held(owner: User, ids: list[uuid.UUID]) -> dict[uuid.UUID, uuid.UUID]:
             .filter(Q(pk__in=batch) | Q(origin__in=batch))
             .values_list("pk", "origin")
         )
-        held.update({origin or pk: pk for pk, origin in rows})
+        for pk, origin in rows:
+            held[pk] = pk
+            if origin is not None:
+                held[origin] = pk
     return held
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 import time
@@ -245,6 +246,21 @@ def test_an_export_of_imported_entries_imported_back_adds_nothing(member: User) 
 
     assert (report.created, report.already_there) == (0, 3)
     assert Entry.objects.owned_by(member).count() == 3
+
+
+@pytest.mark.django_db
+def test_a_file_naming_an_imported_entry_by_its_own_id_finds_it_too(member: User) -> None:
+    EntryFactory.create_batch(2, owner=member)
+    other = UserFactory()
+    services.entries_import(owner=other, raw=_export(member))
+    document = json.loads(_export(other))
+    own_ids = {str(entry.origin): str(entry.pk) for entry in Entry.objects.owned_by(other)}
+    for entry in document["entries"]:
+        entry["id"] = own_ids[entry["id"]]  # as an export written before origins were kept
+
+    report = services.entries_import(owner=other, raw=json.dumps(document).encode())
+
+    assert (report.created, report.already_there) == (0, 2)
 
 
 @pytest.mark.django_db
