@@ -162,6 +162,9 @@ def test_the_account_export_holds_the_profile_attempts_and_journal_and_nothing_o
     document = json.loads(response.content)
 
     assert document["format"] == "stay-in-the-room/account"
+    assert set(document) == {
+        "format", "version", "exported_at", "profile", "quiz_attempts", "journal",
+    }  # fmt: skip
     profile = document["profile"]
     assert profile["email"] == member.email
     assert profile["joined"] == member.date_joined.isoformat()
@@ -185,6 +188,7 @@ def test_the_account_export_holds_the_profile_attempts_and_journal_and_nothing_o
 
     journal = document["journal"]
     assert journal["format"] == "stay-in-the-room/journal"
+    assert journal["time_zone"] == "UTC"  # no zone chosen: the site's, named
     [entry] = journal["entries"]
     assert entry["situation"] == "the words only I wrote"
     assert entry["story"] == "my story"
