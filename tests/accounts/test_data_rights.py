@@ -18,6 +18,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import models
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from intimacy_app.accounts.models import MemberSession, User
@@ -188,7 +189,7 @@ def test_the_account_export_holds_the_profile_attempts_and_journal_and_nothing_o
 
     journal = document["journal"]
     assert journal["format"] == "stay-in-the-room/journal"
-    assert journal["time_zone"] == "UTC"  # no zone chosen: the site's, named
+    assert journal["time_zone"] == timezone.get_default_timezone_name()  # none chosen: the site's
     [entry] = journal["entries"]
     assert entry["situation"] == "the words only I wrote"
     assert entry["story"] == "my story"
