@@ -98,8 +98,8 @@ def entry_search(*, entries: QuerySet[Entry], query: str) -> list[uuid.UUID]:
     stored = StoredText(Entry, ENCRYPTED_FIELDS, quiet=True)  # an unreadable card says so
     return [
         pk
-        for pk, *tokens in entries.values_list("pk", *ENCRYPTED_FIELDS)
-        if _has_every_word(stored.texts(pk, tokens), words)
+        for pk, owner, *tokens in entries.values_list("pk", "owner_id", *ENCRYPTED_FIELDS)
+        if _has_every_word(stored.texts(pk, tokens, owner=owner), words)
     ]
 
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 from base64 import b32encode
 from binascii import unhexlify
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
 from urllib.parse import quote, urlencode
 
 import segno
@@ -23,10 +21,6 @@ from intimacy_app.accounts.models import (
     User,
     staff_enrolment_digest,
 )
-from journal import selectors as journal_selectors
-from journal import transfer
-from quiz.models import Attempt
-from quiz.selectors import attempts as quiz_attempts
 
 
 def two_factor_device(*, user: User) -> AuthenticatorApp | None:
@@ -92,57 +86,3 @@ def _otpauth_url(*, user: User, secret: str) -> str:
         quote_via=quote,
     )
     return f"otpauth://totp/{label}?{query}"
-
-
-EXPORT_FORMAT = "stay-in-the-room/account"
-EXPORT_VERSION = 1
-
-
-def account_export(*, user: User, exported_at: datetime) -> dict[str, Any]:
-    """Everything the account holds, as one document: the profile, every quiz attempt with its
-    answers and stored scores, and the journal in the journal's own export format.
-
-    Never the password hash or the two-step secret: only whether two-step sign-in is on.
-    """
-    return {
-        "format": EXPORT_FORMAT,
-        "version": EXPORT_VERSION,
-        "exported_at": exported_at.isoformat(),
-        "profile": {
-            "email": user.email,
-            "joined": user.date_joined.isoformat(),
-            "last_login": user.last_login.isoformat() if user.last_login else None,
-            "two_step_sign_in": two_factor_device(user=user) is not None,
-        },
-        "quiz_attempts": [
-            _attempt_to_dict(attempt) for attempt in quiz_attempts.attempts_for_export(user=user)
-        ],
-        "journal": transfer.export_document(
-            journal_selectors.entries_for_export(user=user), exported_at=exported_at
-        ),
-    }
-
-
-def _attempt_to_dict(attempt: Attempt) -> dict[str, Any]:
-    return {
-        "id": str(attempt.pk),
-        "quiz": attempt.version.instrument.name,
-        "version": attempt.version.number,
-        "focus": attempt.focus,
-        "started_at": attempt.started_at.isoformat(),
-        "completed_at": attempt.completed_at.isoformat() if attempt.completed_at else None,
-        "answers": [
-            {"statement": answer.item.text, "value": answer.value}
-            for answer in attempt.answers.all()
-        ],
-        "scores": [
-            {
-                "pattern": score.pattern_slug,
-                "name": score.pattern_name,
-                "rank": score.rank,
-                "score": score.score,
-                "band": score.band,
-            }
-            for score in attempt.scores.all()
-        ],
-    }

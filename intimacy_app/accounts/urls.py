@@ -37,6 +37,5 @@ urlpatterns = [
         two_step_views.staff_enrolment,
         name="staff_enrolment",
     ),
-    path("account/export/", views.account_export, name="export"),
     path("account/delete/", views.account_delete, name="account_delete"),
 ]

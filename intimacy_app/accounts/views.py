@@ -1,7 +1,6 @@
 """Joining, signing in and out, confirming it is you, two-step sign-in, the account page and
 leaving."""
 
-import json
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -350,23 +349,6 @@ def two_factor_disable(request: HttpRequest) -> HttpResponse:
     services.two_factor_disable(user=user)
     messages.success(request, "Two-step sign-in is off. Signing in now needs only your password.")
     return redirect("accounts:account")
-
-
-@never_cache
-@require_http_methods(["GET", "POST"])
-@recent_auth_required
-def account_export(request: HttpRequest) -> HttpResponse:
-    """Everything the account holds as one JSON file (POST), after a page saying what is in it."""
-    if request.method == "GET":
-        return render(request, "accounts/account_export.html")
-    user: User = request.user  # type: ignore[assignment]
-    document = selectors.account_export(user=user, exported_at=timezone.now())
-    # Compact: with `indent`, json falls back to its pure-Python encoder (see journal.transfer).
-    body = json.dumps(document, ensure_ascii=False, separators=(",", ":")) + "\n"
-    response = HttpResponse(body, content_type="application/json; charset=utf-8")
-    filename = f"stay-in-the-room-account-{timezone.localdate():%Y-%m-%d}.json"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
 
 
 @require_http_methods(["GET", "POST"])

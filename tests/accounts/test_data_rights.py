@@ -20,6 +20,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import models
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from django_otp.oath import TOTP
 
 from intimacy_app.accounts import services
@@ -165,6 +166,9 @@ def test_the_account_export_holds_the_profile_attempts_and_journal_and_nothing_o
     document = json.loads(response.content)
 
     assert document["format"] == "stay-in-the-room/account"
+    assert set(document) == {
+        "format", "version", "exported_at", "profile", "quiz_attempts", "journal",
+    }  # fmt: skip
     profile = document["profile"]
     assert profile["email"] == member.email
     assert profile["joined"] == member.date_joined.isoformat()
@@ -188,6 +192,7 @@ def test_the_account_export_holds_the_profile_attempts_and_journal_and_nothing_o
 
     journal = document["journal"]
     assert journal["format"] == "stay-in-the-room/journal"
+    assert journal["time_zone"] == timezone.get_default_timezone_name()  # none chosen: the site's
     [entry] = journal["entries"]
     assert entry["situation"] == "the words only I wrote"
     assert entry["story"] == "my story"
