@@ -9,11 +9,12 @@ from django.apps import AppConfig
 from django.conf import settings
 from django.core.checks import CheckMessage, Error
 
-from journal.crypto import KeyringError, parse_keyring
+from intimacy_app.crypto import KeyringError, parse_keyring
 
 HINT = (
     "Set it to one or more comma-separated 'keyid:base64urlkey' entries of 32-byte keys; make "
-    "one with: python -c 'from journal.crypto import new_key_entry; print(new_key_entry(\"k1\"))'"
+    "one with: python -c "
+    "'from intimacy_app.crypto import new_key_entry; print(new_key_entry(\"k1\"))'"
 )
 
 

@@ -26,7 +26,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.query_utils import DeferredAttribute
 
-from journal.crypto import DecryptionError, Keyring, parse_keyring
+from intimacy_app.crypto import DecryptionError, Keyring, parse_keyring
 
 logger = logging.getLogger("journal.crypto")
 

@@ -16,7 +16,7 @@ from django.utils import timezone
 from intimacy_app.accounts.member_cache import data_changed
 from intimacy_app.accounts.models import User
 from intimacy_app.content.models import Capacity, Feeling, Pattern
-from journal.crypto import DecryptionError
+from intimacy_app.crypto import DecryptionError
 from journal.fields import Ciphertext, associated_data, keyring, reseal
 from journal.imports import ImportRejected, read_export
 from journal.models import ENCRYPTED_FIELDS, Entry

@@ -17,7 +17,7 @@ from django.utils.crypto import salted_hmac
 from django_otp.models import Device, ThrottlingMixin, TimestampMixin
 from django_otp.oath import TOTP
 
-from journal.crypto import DecryptionError, Keyring, parse_keyring
+from intimacy_app.crypto import DecryptionError, Keyring, parse_keyring
 
 
 class MemberManager(BaseUserManager["User"]):
@@ -98,7 +98,7 @@ logger = logging.getLogger(__name__)
 
 # --- Two-step sign-in ------------------------------------------------------------------------
 # Our own django-otp devices, so that no secret is ever in a row in the clear: the authenticator
-# app's key is sealed with the journal's key ring (journal.crypto), bound to its owner, and
+# app's key is sealed with the journal's key ring (intimacy_app.crypto), bound to its owner, and
 # backup codes are kept as keyed hashes. django-otp finds them as it finds its own plugins.
 
 TOTP_STEP_SECONDS = 30

@@ -35,7 +35,7 @@ from intimacy_app.accounts.models import (
     totp_key_reseal,
     totp_key_seal,
 )
-from journal.crypto import DecryptionError
+from intimacy_app.crypto import DecryptionError
 
 logger = logging.getLogger(__name__)
 

@@ -43,7 +43,7 @@ from intimacy_app.accounts.models import (
     totp_key_seal,
 )
 from intimacy_app.accounts.throttle import rate_limit, slow_account_guessing
-from journal.crypto import DecryptionError
+from intimacy_app.crypto import DecryptionError
 
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 PENDING_TOTP_KEY = "accounts.totp_key"

@@ -23,7 +23,7 @@ from django_otp.oath import TOTP
 from intimacy_app.accounts import services
 from intimacy_app.accounts.models import AuthenticatorApp, User, totp_key_open, totp_key_seal
 from intimacy_app.accounts.views import PENDING_TOTP_KEY
-from journal.crypto import new_key_entry
+from intimacy_app.crypto import new_key_entry
 from tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db

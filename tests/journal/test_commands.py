@@ -9,7 +9,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from intimacy_app.accounts.models import User
-from journal.crypto import key_id_of
+from intimacy_app.crypto import key_id_of
 from journal.fields import Ciphertext, associated_data, keyring
 from journal.models import ENCRYPTED_FIELDS, Entry
 from tests.factories import UserFactory
