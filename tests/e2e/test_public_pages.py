@@ -105,7 +105,7 @@ def test_choosing_a_country_without_javascript_puts_its_line_in_every_footer(
     no_script_page: Page,
 ) -> None:
     no_script_page.goto("/safety/lines/")
-    no_script_page.get_by_role("combobox", name="Your country").select_option("IN")
+    no_script_page.get_by_label("Your country").select_option("IN")
     no_script_page.get_by_role("button", name="Show my country's lines").click()
     no_script_page.goto("/patterns/")
     footer = no_script_page.locator("footer")
