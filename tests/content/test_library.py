@@ -116,6 +116,6 @@ def test_every_studied_or_clinical_page_rests_on_at_least_one_checked_source(
 
 
 def test_origins_do_not_point_to_childhood_alone(library: LoadReport) -> None:
-    later = ("later", "adult", "temperament", "culture", "stress", "since")
+    later = ("later", "adult", "temperament", "culture", "stress", "since", "online", "workplace")
     for pattern in Pattern.objects.all():
         assert any(word in pattern.origins.lower() for word in later), pattern.slug
