@@ -66,7 +66,6 @@ class Source(ContentItem):
         "how it was checked",
         max_length=10,
         choices=Checked.choices,
-        default=Checked.CHECKED,
         help_text="Only a checked source may carry a specific claim on its own.",
     )
     cited_by = models.ForeignKey(

@@ -24,7 +24,10 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='source',
             name='checked',
-            field=models.CharField(choices=[('checked', 'Checked: we found the work itself'), ('secondhand', 'Cited by another source, not independently checked'), ('background', 'Background reading without a named author or public address')], default='checked', help_text='Only a checked source may carry a specific claim on its own.', max_length=10, verbose_name='how it was checked'),
+            field=models.CharField(choices=[('checked', 'Checked: we found the work itself'), ('secondhand', 'Cited by another source, not independently checked'), ('background', 'Background reading without a named author or public address')], default='background', help_text='Only a checked source may carry a specific claim on its own.', max_length=10, verbose_name='how it was checked'),
+            # Sources from before this field were not checked; `load_content --update` marks the
+            # shipped ones as they really are.
+            preserve_default=False,
         ),
         migrations.AddField(
             model_name='source',
