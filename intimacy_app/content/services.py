@@ -115,18 +115,26 @@ def library_load(
     report = LoadReport()
 
     sources: dict[str, Source] = {}
+    citing: list[tuple[Source, str | None]] = []
     for order, item in enumerate(data["sources"], start=1):
         keys = ("title", "authors", "url", "kind", "checked", "note")
         fields = {key: item.get(key) or "" for key in keys}
         fields["checked"] = fields["checked"] or Source.Checked.CHECKED
-        cited_by = sources[item["cited_by"]] if item.get("cited_by") else None
-        sources[item["slug"]], _ = _upsert(
+        sources[item["slug"]], row = _upsert(
             Source,
             slug=item["slug"],
-            fields={**fields, "year": item.get("year"), "cited_by": cited_by, "order": order},
+            fields={**fields, "year": item.get("year"), "order": order},
             update=update,
             report=report,
         )
+        if row is not Row.KEPT:
+            citing.append((sources[item["slug"]], item.get("cited_by")))
+    # Checked sources come first in the file, so what cites a secondhand one is read after it.
+    for source, cited_by in citing:
+        wanted = sources[cited_by] if cited_by else None
+        if source.cited_by != wanted:
+            source.cited_by = wanted
+            source.save(update_fields=["cited_by"])
 
     capacities: dict[str, Capacity] = {}
     for order, item in enumerate(data["capacities"], start=1):
