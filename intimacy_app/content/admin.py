@@ -1,7 +1,7 @@
 """Content editing in the admin: what the "Content editors" group works with."""
 
 import datetime as dt
-from typing import Any
+from typing import Any, ClassVar
 
 from django import forms
 from django.contrib import admin
@@ -30,6 +30,14 @@ LONG_TEXT = forms.Textarea(attrs={"rows": 10, "cols": 80})
 class ContentAdmin(admin.ModelAdmin):
     """Every save or delete in the content admin tells the site's cached pages it changed."""
 
+    # Fields, by name, edited in a box that shows all their text.
+    text_boxes: ClassVar[dict[str, forms.Widget]] = {}
+
+    def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name in self.text_boxes:
+            kwargs["widget"] = self.text_boxes[db_field.name]
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
     def save_model(self, request: HttpRequest, obj: Any, form: ModelForm, change: bool) -> None:
         super().save_model(request, obj, form, change)
         content_changed()
@@ -51,13 +59,6 @@ class ContentAdmin(admin.ModelAdmin):
 
 class TeachingAdmin(ContentAdmin):
     """Patterns and capacities: what a reader learns from, with a link to the page they read."""
-
-    def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
-        if db_field.name == "summary":
-            kwargs["widget"] = SHORT_TEXT
-        elif db_field.name in self.model.SECTIONS:
-            kwargs["widget"] = LONG_TEXT
-        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     @admin.display(description="on the site")
     def page_link(self, obj: Pattern | Capacity) -> str:
@@ -84,6 +85,10 @@ class CapacityPromptInline(PromptInline):
 
 @admin.register(Pattern)
 class PatternAdmin(TeachingAdmin):
+    text_boxes: ClassVar[dict[str, forms.Widget]] = {
+        "summary": SHORT_TEXT,
+        **dict.fromkeys(Pattern.SECTIONS, LONG_TEXT),
+    }
     list_display = (
         "name",
         "evidence",
@@ -115,6 +120,10 @@ class PatternAdmin(TeachingAdmin):
 
 @admin.register(Capacity)
 class CapacityAdmin(TeachingAdmin):
+    text_boxes: ClassVar[dict[str, forms.Widget]] = {
+        "summary": SHORT_TEXT,
+        **dict.fromkeys(Capacity.SECTIONS, LONG_TEXT),
+    }
     list_display = ("name", "evidence", "order", "is_published", "updated_at", "page_link")
     list_editable = ("order", "is_published")
     list_filter = ("is_published", "evidence", "patterns")
@@ -137,6 +146,7 @@ class PromptAdmin(ContentAdmin):
     list_select_related = ("pattern", "capacity")
     search_fields = ("text", "slug")
     autocomplete_fields = ("pattern", "capacity")
+    text_boxes: ClassVar[dict[str, forms.Widget]] = {"text": SHORT_TEXT}
 
 
 @admin.register(Feeling)
@@ -169,11 +179,7 @@ class SourceAdmin(ContentAdmin):
         "order",
         "is_published",
     )
-
-    def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
-        if db_field.name == "title":
-            kwargs["widget"] = SHORT_TEXT
-        return super().formfield_for_dbfield(db_field, request, **kwargs)
+    text_boxes: ClassVar[dict[str, forms.Widget]] = {"title": SHORT_TEXT}
 
 
 class NeedsCheckFilter(admin.SimpleListFilter):
