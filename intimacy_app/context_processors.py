@@ -13,11 +13,6 @@ from django.utils.functional import SimpleLazyObject
 from intimacy_app.content import selectors
 from intimacy_app.content.crisis import help_for
 
-# Where the quick exit goes: a page anyone might have open, on another site, so the address bar
-# and the tab's title give nothing away. settings.QUICK_EXIT_URL overrides it (tests use a local
-# page, since browser tests may reach no other host).
-QUICK_EXIT_URL = "https://www.bbc.co.uk/weather"
-
 
 @functools.cache
 def _site_links() -> dict[str, str]:
@@ -46,6 +41,6 @@ def site_links(request: HttpRequest) -> dict[str, object]:
     `crisis_help`: the lines for this visitor's country (read only if the page shows them)."""
     return {
         "site_links": _site_links(),
-        "quick_exit_url": getattr(settings, "QUICK_EXIT_URL", QUICK_EXIT_URL),
+        "quick_exit_url": settings.QUICK_EXIT_URL,
         "crisis_help": SimpleLazyObject(lambda: help_for(request, selectors.crisis_lines())),
     }

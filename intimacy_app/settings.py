@@ -220,6 +220,10 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Stay in the Room <no
 # warns while it is still the local default.
 SUPPORT_EMAIL = env.str("SUPPORT_EMAIL", default="support@localhost")
 
+# Where the quick exit on every page goes: a page anyone might have open, on another site, so
+# the address bar and the tab's title give nothing away (browser tests point it at a local page).
+QUICK_EXIT_URL = env.str("QUICK_EXIT_URL", default="https://www.bbc.co.uk/weather")
+
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "en"
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")

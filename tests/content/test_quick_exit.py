@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from django.conf import settings
 from django.test import Client
-
-from intimacy_app.context_processors import QUICK_EXIT_URL
 
 pytestmark = pytest.mark.django_db
 
@@ -17,10 +16,12 @@ def test_every_page_has_a_quick_exit_link_first_after_the_skip_link_in_the_banne
     client: Client, url: str
 ) -> None:
     page = client.get(url).text
-    link = f'<a class="quick-exit" href="{QUICK_EXIT_URL}" rel="noreferrer" data-quick-exit>'
+    link = (
+        f'<a class="quick-exit" href="{settings.QUICK_EXIT_URL}" rel="noreferrer" data-quick-exit>'
+    )
     assert link in page
     assert page.index("skip-link") < page.index(link) < page.index('class="brand"')
 
 
 def test_the_quick_exit_leaves_for_another_site() -> None:
-    assert QUICK_EXIT_URL.startswith("https://")
+    assert settings.QUICK_EXIT_URL.startswith("https://")
