@@ -70,7 +70,7 @@ def test_every_setting_can_be_changed_from_the_environment() -> None:
     assert (config["timeout"], config["max_requests"]) == ("20", "0")
 
 
-# --- a socket per worker (intimacy_app/worker_sockets.py), against a real gunicorn ----------
+# --- what an operator sees of a real gunicorn: kills, scaling down, reloads ------------------
 @contextlib.contextmanager
 def _serving(tmp_path: Path, **env: str) -> Iterator[AppServer]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("GUNICORN_")}
@@ -116,17 +116,7 @@ def test_a_killed_worker_loses_only_the_request_it_was_serving(tmp_path: Path) -
         assert served_by and victim not in served_by, "its replacement served the queue"
 
 
-def test_every_worker_takes_connections(tmp_path: Path) -> None:
-    with _serving(tmp_path, GUNICORN_WORKERS="3", GUNICORN_THREADS="2") as app:
-        connections = [_connection(app) for _ in range(30)]
-        for connection in connections:
-            connection.request("GET", "/")
-        served_by = {_pid_from(connection) for connection in connections}
-
-        assert served_by == app.worker_pids()
-
-
-def test_fewer_workers_leave_no_socket_that_nobody_answers(tmp_path: Path) -> None:
+def test_fewer_workers_still_answer_every_connection(tmp_path: Path) -> None:
     with _serving(tmp_path, GUNICORN_WORKERS="3", GUNICORN_THREADS="2") as app:
         before = app.worker_pids()
         os.kill(app.master_pid, signal.SIGTTOU)
@@ -134,9 +124,9 @@ def test_fewer_workers_leave_no_socket_that_nobody_answers(tmp_path: Path) -> No
 
         connections = [_connection(app) for _ in range(30)]
         for connection in connections:
-            connection.request("GET", "/")  # each a new connection, spread by the kernel
+            connection.request("GET", "/")
 
-        assert {_pid_from(connection) for connection in connections} == app.worker_pids()
+        assert {_pid_from(connection) for connection in connections} <= app.worker_pids()
 
 
 def test_a_reload_answers_every_connection_while_old_workers_finish(tmp_path: Path) -> None:
@@ -155,8 +145,8 @@ def test_a_reload_answers_every_connection_while_old_workers_finish(tmp_path: Pa
             connection.request("GET", "/")  # while the old workers still finish theirs
 
         # Every new connection is answered, and the new workers take them. An old worker may
-        # still accept one in the moment its wait for connections outlasts the master's signal
-        # to stop (Python resumes an interrupted select); it serves it before it leaves.
+        # still accept one in the moment before it sees the master's signal to stop; it
+        # serves it before it leaves.
         served_by = {_pid_from(connection) for connection in new_connections}
         assert served_by - old, "the new workers take connections"
         assert {_pid_from(connection) for connection in slow} <= old
