@@ -9,7 +9,7 @@ from __future__ import annotations
 import http.client
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from urllib.parse import urlencode, urlsplit
@@ -95,6 +95,21 @@ class Browser:
             "POST", path, form={"csrfmiddlewaretoken": token, **form}, headers=headers
         )
 
+    def post_fields(
+        self,
+        path: str,
+        data: Sequence[tuple[str, str]],
+        headers: Mapping[str, str] | None = None,
+    ) -> Response:
+        """POST a form whose fields may repeat (as ticked boxes do) with the CSRF cookie's
+        token, as the page does; the form's page must have been opened first."""
+        form = [("csrfmiddlewaretoken", self.cookie("csrftoken") or ""), *data]
+        return self.request("POST", path, form=form, headers=headers)  # type: ignore[arg-type]
+
+    def cookie(self, name: str) -> str | None:
+        """A cookie by its plain name; production's carry the `__Host-` prefix."""
+        return self.cookies.get(name) or self.cookies.get(f"__Host-{name}")
+
     def csrf_token(self, form_page: str) -> str:
         """The token from the CSRF cookie, fetching the form page first if there is none yet."""
         if not any(name in self.cookies for name in CSRF_COOKIES):
@@ -124,3 +139,27 @@ class Browser:
         return self.post(
             "/accounts/signup/", {"email": email, "password1": password, "password2": password}
         )
+
+
+@dataclass(frozen=True)
+class EntryForm:
+    """What the journal's new-entry page offers: its token, its time, the moves and feelings."""
+
+    token: str
+    occurred_at: str
+    moves: list[str]
+    feelings: list[str]
+
+
+def entry_form(page: str) -> EntryForm | None:
+    """Read the new-entry form from its page; None if the page holds no such form."""
+    token = re.search(r'name="submission_token" value="([0-9a-f-]{36})"', page)
+    occurred = re.search(r'name="occurred_at" value="([0-9T:-]+)"', page)
+    if token is None or occurred is None:
+        return None
+    return EntryForm(
+        token=token.group(1),
+        occurred_at=occurred.group(1),
+        moves=re.findall(r'name="patterns" value="(\d+)"', page),
+        feelings=re.findall(r'name="feelings" value="(\d+)"', page),
+    )

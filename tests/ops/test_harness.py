@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from intimacy_app.accounts.models import User
 from ops import harness_settings
 from ops.bench import Row, markdown, report
-from ops.faults import Hit
+from ops.faults.hits import Hit
 from ops.harness_views import BASELINE_ROWS
 from ops.load import Measurement, first_view_url
 from ops.pages import BASELINE, PAGES, Page
