@@ -1,9 +1,10 @@
-"""The benchmark (issue 7): `make bench`, or `python -m ops.bench --duration 10`.
+"""The benchmark: `make bench`, or `python -m ops.bench --duration 10`; docs/benchmark.md.
 
 Seeds a sandbox PostgreSQL, serves the app with gunicorn as production does (plus the baseline
 page), measures every page in ops/pages.py for a bounded time with wrk (or Python threads),
-and writes requests/s, p50, p99 and the ratio to the baseline measured in the same run to
-bench/results/latest.md and latest.json (quick.* for --quick runs, which are scratch).
+then the mixed workload of many visitors and members (ops/mixed.py), and writes requests/s,
+p50, p95, p99, errors, the ratio to the baseline measured in the same run and whether each
+floor is met to bench/results/latest.md and latest.json (quick.* for --quick runs, scratch).
 
 The machine may be busy with other work, so a page's time is split into rounds, and in every
 round each page is measured between two baseline measurements. A page's ratio is the median
@@ -30,23 +31,27 @@ from urllib.parse import urlencode
 
 from ops import harness, load
 from ops.client import Browser
-from ops.pages import BASELINE, PAGES, Page
+from ops.mixed import MixedWorkload, server_time
+from ops.pages import BASELINE, MIXED, PAGES, Page
 from ops.pgsandbox import PostgresSandbox
 from ops.server import AppServer, free_app_port, prepare, production_env
 
 DEFAULT_PORT = 8105
 WARM_UP_REQUESTS = 20
+WARM_UP_SECONDS = 1  # of the mixed workload, before its first round
 SETTLED_MS = 20  # /healthz answers within this when nothing else is running
 
 
 @dataclass
 class Row:
-    """One page over the whole run: its load request, and one measurement per round."""
+    """One page over the whole run: its load request (or the mixed workload), and one
+    measurement per round."""
 
     page: Page
     request: load.Request | None
     problem: str | None = None
     rounds: list[load.Measurement] = field(default_factory=list)
+    workload: MixedWorkload | None = None
 
 
 # --- measuring ------------------------------------------------------------------------------
@@ -103,7 +108,7 @@ def settle(browser: Browser, *, quick_ms: float = SETTLED_MS, limit: float = 30)
         time.sleep(0.05)
 
 
-def run(options: argparse.Namespace, pages: Sequence[Page]) -> dict[str, Any]:
+def run(options: argparse.Namespace, pages: Sequence[Page], *, mixed: bool) -> dict[str, Any]:
     with (
         tempfile.TemporaryDirectory(prefix="sitr-bench-") as scratch_dir,
         PostgresSandbox() as database,
@@ -137,9 +142,15 @@ def run(options: argparse.Namespace, pages: Sequence[Page]) -> dict[str, Any]:
             if baseline.request is None:
                 raise RuntimeError(f"The baseline page {baseline.problem}.")
             rows = [ready(page) for page in pages]
+            seconds = max(1, round(options.duration / options.rounds))
+            if mixed:
+                print("== signing in the mixed workload's members", flush=True)
+                workload = MixedWorkload(app.url, facts, connections=options.connections)
+                workload.measure(WARM_UP_SECONDS)
+                rows.append(Row(MIXED, None, workload=workload))
             measure = functools.partial(
                 load.measure,
-                seconds=max(1, round(options.duration / options.rounds)),
+                seconds=seconds,
                 connections=options.connections,
                 threads=options.threads,
                 python_only=options.python_load,
@@ -147,15 +158,24 @@ def run(options: argparse.Namespace, pages: Sequence[Page]) -> dict[str, Any]:
             # baselines[i] are the measurements taken just before page i (the last: after all).
             baselines: list[list[load.Measurement]] = [[] for _ in range(len(rows) + 1)]
             load_before = os.getloadavg()[0]
+            mixed_log: list[dict[str, Any]] = []  # the app's request lines from the mix
             for number in range(1, options.rounds + 1):
                 print(f"== round {number} of {options.rounds}", flush=True)
                 baselines[0].append(measure(baseline.request))
                 for index, row in enumerate(rows):
-                    if row.request is not None:
+                    if row.workload is not None:
+                        since = app.log_position()
+                        row.rounds.append(row.workload.measure(seconds))
+                        mixed_log += app.request_lines(since, until=app.log_position())
+                        settle(member)
+                    elif row.request is not None:
                         row.rounds.append(measure(row.request))
                         settle(member)
                     baselines[index + 1].append(measure(baseline.request))
             load_after = os.getloadavg()[0]
+            for row in rows:
+                if row.workload is not None:
+                    row.workload.close()
     run_facts = {
         "date": harness.now(),
         "commit": harness.commit(),
@@ -163,6 +183,7 @@ def run(options: argparse.Namespace, pages: Sequence[Page]) -> dict[str, Any]:
         "postgresql": postgres,
         "gunicorn": serving,
         "load_tool": load.tool_name(python_only=options.python_load),
+        "mixed_load_tool": "python threads (ops/mixed.py)" if mixed else None,
         "connections": options.connections,
         "seconds_per_page": options.duration,
         "rounds": options.rounds,
@@ -170,7 +191,11 @@ def run(options: argparse.Namespace, pages: Sequence[Page]) -> dict[str, Any]:
         "load_average_before": round(load_before, 2),
         "load_average_after": round(load_after, 2),
     }
-    return report(baselines, rows, run_facts)
+    result = report(baselines, rows, run_facts)
+    if mixed:
+        result["mixed_workload"] = rows[-1].workload.summary()  # type: ignore[union-attr]
+        result["mixed_workload"]["server_time"] = server_time(mixed_log)
+    return result
 
 
 # --- reporting ------------------------------------------------------------------------------
@@ -217,7 +242,19 @@ def _entry(
     requests = sum(m.requests for m in measured)
     seconds = sum(m.seconds for m in measured)
     ratio = statistics.median(ratios) if ratios else None
-    target = page.target
+    errors = sum(m.errors for m in measured) if measured else None
+    pooled = sorted(ms for m in measured for ms in m.samples_ms)
+    p50: float | None
+    p95: float | None
+    p99: float | None
+    if measured and len(pooled) == requests:  # every request's latency is known: all of them
+        p50, p95, p99 = (load.percentile(pooled, share) for share in (0.5, 0.95, 0.99))
+    elif measured:  # a tool that reports percentiles only: the worst round's, as before
+        p50 = statistics.median(m.p50_ms for m in measured)
+        p95 = max(m.p95_ms or 0.0 for m in measured)
+        p99 = max(m.p99_ms for m in measured)
+    else:
+        p50 = p95 = p99 = None
     return {
         "name": page.name,
         "method": page.method,
@@ -226,15 +263,32 @@ def _entry(
         "measured_as": page.measured_as,
         "requests": requests,
         "requests_per_second": round(requests / seconds, 1) if seconds else None,
-        "p50_ms": round(statistics.median(m.p50_ms for m in measured), 1) if measured else None,
-        "p99_ms": round(max(m.p99_ms for m in measured), 1) if measured else None,
-        "errors": sum(m.errors for m in measured) if measured else None,
+        "p50_ms": _rounded(p50),
+        "p95_ms": _rounded(p95),
+        "p99_ms": _rounded(p99),
+        "errors": errors,
         "ratio": round(ratio, 2) if ratio is not None else None,
         "ratio_range": [round(min(ratios), 2), round(max(ratios), 2)] if ratios else None,
-        "target": target,
-        "meets_target": None if target is None or ratio is None else ratio >= target,
+        "target": page.target,
+        "p99_limit_ms": page.p99_limit_ms,
+        "meets_target": _meets_floor(page, ratio, p99, errors),
         "problem": problem,
     }
+
+
+def _meets_floor(
+    page: Page, ratio: float | None, p99: float | None, errors: int | None
+) -> bool | None:
+    """Whether the page met its floor; None if it has none or was not measured."""
+    if page.target is None or ratio is None:
+        return None
+    if page.p99_limit_ms is not None and (p99 is None or p99 > page.p99_limit_ms or errors):
+        return False
+    return ratio >= page.target
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
 
 
 def markdown(result: Mapping[str, Any], previous: Mapping[str, Any] | None = None) -> str:
@@ -257,14 +311,12 @@ def markdown(result: Mapping[str, Any], previous: Mapping[str, Any] | None = Non
         "medians over the rounds, each against the baseline measured just before and after; "
         "the range shows how much they moved.",
         "",
-        "| page | as | requests/s | p50 ms | p99 ms | errors | vs baseline (range) "
-        "| target |" + (" previous |" if previous else ""),
-        "|---|---|--:|--:|--:|--:|--:|---|" + ("--:|" if previous else ""),
+        "| page | as | requests/s | p50 ms | p95 ms | p99 ms | errors | vs baseline (range) "
+        "| floor |" + (" previous |" if previous else ""),
+        "|---|---|--:|--:|--:|--:|--:|--:|---|" + ("--:|" if previous else ""),
     ]
     for page in result["pages"]:
-        target = page["target"]
-        verdict = "" if target is None else f"{target} {'✓' if page['meets_target'] else '✗'}"
-        name = page["name"] + (f" ({page['method']})" if page["method"] != "GET" else "")
+        name = page["name"] + (f" ({page['method']})" if page["method"] == "POST" else "")
         if page["problem"]:
             name += f" — {page['problem']}"
         spread = page["ratio_range"]
@@ -276,15 +328,57 @@ def markdown(result: Mapping[str, Any], previous: Mapping[str, Any] | None = Non
             page["measured_as"],
             _cell(page["requests_per_second"]),
             _cell(page["p50_ms"]),
+            _cell(page.get("p95_ms")),
             _cell(page["p99_ms"]),
             _cell(page["errors"]),
             ratio,
-            verdict,
+            _floor(page),
         ]
         if previous:
             cells.append(_cell(before.get(page["name"])))
         lines.append("| " + " | ".join(cells) + " |")
+    floors = [page["meets_target"] for page in result["pages"] if page["target"] is not None]
+    lines += ["", f"Floors met: {floors.count(True)} of {len(floors)}."]
+    if mixed := result.get("mixed_workload"):
+        lines += ["", *_mixed_markdown(mixed)]
     return "\n".join(lines) + "\n"
+
+
+def _floor(page: Mapping[str, Any]) -> str:
+    """The floor and whether it was met: `0.6 ✓`, or `0.35, p99 ≤ 250 ms, no errors ✗`."""
+    if page["target"] is None:
+        return ""
+    floor = str(page["target"])
+    if page.get("p99_limit_ms") is not None:
+        floor += f", p99 ≤ {page['p99_limit_ms']:g} ms, no errors"
+    return f"{floor} {'✓' if page['meets_target'] else '✗'}"
+
+
+def _mixed_markdown(mixed: Mapping[str, Any]) -> list[str]:
+    """The mixed workload's activities: the share stated and sent, latencies, errors."""
+    tables = ("activities", "server_time")
+    facts = [f"{name} {value}" for name, value in mixed.items() if name not in tables]
+    lines = [
+        "Mixed workload (ops/mixed.py), over all its rounds: " + "; ".join(facts) + ".",
+        "",
+        "| activity | share stated | share sent | requests | p50 ms | p95 ms | p99 ms | errors |",
+        "|---|--:|--:|--:|--:|--:|--:|--:|",
+    ]
+    for row in mixed["activities"]:
+        cells = [row["activity"], row["share_stated"], row["share_sent"], row["requests"]]
+        cells += [row["p50_ms"], row["p95_ms"], row["p99_ms"], row["errors"]]
+        lines.append("| " + " | ".join(_cell(cell) for cell in cells) + " |")
+    lines += [
+        "",
+        "Where the server's time went in the mix (from the app's request lines):",
+        "",
+        "| view | requests | p50 ms in the app | share of the app's time |",
+        "|---|--:|--:|--:|",
+    ]
+    for row in mixed.get("server_time", [])[:12]:
+        cells = [row["view"], row["requests"], row["p50_ms"], row["share_of_server_time"]]
+        lines.append("| " + " | ".join(_cell(cell) for cell in cells) + " |")
+    return lines
 
 
 def _cell(value: object) -> str:
@@ -317,10 +411,11 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     options = parse(argv)
     pages = [p for p in PAGES if not options.only or p.name in options.only]
-    measurements = options.rounds * (2 * len(pages) + 1)
+    mixed = not options.only or MIXED.name in options.only
+    measurements = options.rounds * (2 * (len(pages) + mixed) + 1)
     per_measurement = max(1, round(options.duration / options.rounds)) + 3
     harness.bound_in_time(300 + measurements * per_measurement)
-    result = run(options, pages)
+    result = run(options, pages, mixed=mixed)
     name = "quick" if options.quick else "latest"
     out: Path = options.out
     out.mkdir(parents=True, exist_ok=True)

@@ -1,7 +1,9 @@
 """A small HTTP client for the harnesses: cookies and CSRF the way a browser does them.
 
-Standard library only, one connection per request (gunicorn's sync workers close it anyway),
-loopback only. It signs in and signs up through the app's real forms.
+Standard library only, loopback only. A `Browser` opens a connection per request unless it is
+given a `KeptConnection`, which several browsers can share as the people behind a load
+balancer share its kept-alive connections. It signs in and signs up through the app's real
+forms.
 """
 
 from __future__ import annotations
@@ -28,12 +30,67 @@ class Response:
     seconds: float
 
     @property
+    def ok(self) -> bool:
+        return self.status == 200
+
+    @property
+    def text(self) -> str:
+        return self.body.decode(errors="replace")
+
+    @property
     def is_friendly_unavailable(self) -> bool:
         return (
             self.status == 503
             and UNAVAILABLE_MARKER in self.body
             and self.headers.get("retry-after", "").isdigit()
         )
+
+
+class KeptConnection:
+    """One kept-alive connection to a loopback server, opened again when the server closed it.
+
+    A request sent on a connection the server had already closed (an idle timeout, a worker
+    recycled) never reached it, so it is sent once more on a new connection, as browsers and
+    load balancers do; `reopened` counts those. Not for use by two threads at once.
+    """
+
+    def __init__(self, host: str, port: int, timeout: float = 30) -> None:
+        self.host, self.port, self.timeout = host, port, timeout
+        self.reopened = 0
+        self._connection: http.client.HTTPConnection | None = None
+
+    def exchange(
+        self, method: str, path: str, body: bytes | None, headers: Mapping[str, str]
+    ) -> tuple[http.client.HTTPResponse, bytes]:
+        """Send one request and read its whole answer."""
+        while True:
+            fresh = self._connection is None
+            if self._connection is None:
+                self._connection = http.client.HTTPConnection(
+                    self.host, self.port, timeout=self.timeout
+                )
+            try:
+                self._connection.request(method, path, body=body, headers=dict(headers))
+                answer = self._connection.getresponse()
+            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
+                self.close()
+                if fresh:
+                    raise
+                self.reopened += 1
+                continue
+            try:
+                payload = answer.read()
+            except BaseException:
+                self.close()
+                raise
+            if answer.will_close:
+                self.close()
+            return answer, payload
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
 
 
 @dataclass
@@ -43,6 +100,7 @@ class Browser:
     base_url: str
     timeout: float = 30
     cookies: dict[str, str] = field(default_factory=dict)
+    line: KeptConnection | None = None
 
     def __post_init__(self) -> None:
         parts = urlsplit(self.base_url)
@@ -67,13 +125,16 @@ class Browser:
             body = urlencode(form).encode()
             all_headers["Content-Type"] = "application/x-www-form-urlencoded"
         started = time.perf_counter()
-        connection = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
-        try:
-            connection.request(method, path, body=body, headers=all_headers)
-            answer = connection.getresponse()
-            payload = answer.read()
-        finally:
-            connection.close()
+        if self.line is not None:
+            answer, payload = self.line.exchange(method, path, body, all_headers)
+        else:
+            connection = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
+            try:
+                connection.request(method, path, body=body, headers=all_headers)
+                answer = connection.getresponse()
+                payload = answer.read()
+            finally:
+                connection.close()
         seconds = time.perf_counter() - started
         for header in answer.headers.get_all("Set-Cookie") or []:
             cookie: SimpleCookie = SimpleCookie()

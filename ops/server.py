@@ -211,12 +211,15 @@ class AppServer:
         except OSError:
             return 0
 
-    def request_lines(self, since: int = 0) -> list[dict[str, Any]]:
-        """The app's JSON request lines written after `since` (the rest is gunicorn's own)."""
+    def request_lines(self, since: int = 0, until: int | None = None) -> list[dict[str, Any]]:
+        """The app's JSON request lines written after `since` (and before `until`, if given;
+        the rest of the log is gunicorn's own)."""
         lines = []
         with self.log_path.open("rb") as log:
             log.seek(since)
             for raw in log:
+                if until is not None and log.tell() > until:
+                    break
                 if raw.startswith(b'{"ts"'):
                     with contextlib.suppress(json.JSONDecodeError):
                         lines.append(json.loads(raw))

@@ -50,11 +50,13 @@ def test_a_page_without_the_token_gives_no_form() -> None:
 def test_rows_are_read_back_by_marker_with_their_links_and_nothing_else(
     tmp_path: Path, library: LoadReport
 ) -> None:
-    drill_member = UserFactory(email=faults.DRILL_MEMBER_EMAIL.format(n=1))
-    move = Pattern.objects.first()
+    drill_member: User = UserFactory(email=faults.DRILL_MEMBER_EMAIL.format(n=1))
+    someone_else: User = UserFactory()
+    move = Pattern.objects.published().first()
+    assert move is not None
     services.entry_create(owner=drill_member, situation="entry-together-7: words", patterns=[move])
     services.entry_create(owner=drill_member, situation="no marker here")
-    services.entry_create(owner=UserFactory(), situation="entry-together-8: not a drill member")
+    services.entry_create(owner=someone_else, situation="entry-together-8: not a drill member")
     out = tmp_path / "rows.json"
 
     in_django.journal_rows(str(out))

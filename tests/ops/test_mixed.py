@@ -1,0 +1,89 @@
+"""The mixed workload's people do what the app expects of them, against a live server.
+
+A change to the quiz's or the journal's URLs or forms fails here, not in a benchmark run.
+Nothing here measures or asserts a time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from ops.mixed import MIX, Lane, MixedWorkload, server_time
+from ops.seed import SEED_SETS, run_seeders
+from tests.journal.conftest import CURRENT_KEY
+
+
+@pytest.fixture(autouse=True)
+def _journal_key(settings: Any) -> None:
+    settings.JOURNAL_ENCRYPTION_KEYS = CURRENT_KEY
+
+
+@pytest.fixture
+def workload(
+    transactional_db: None, live_server: Any, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[MixedWorkload]:
+    monkeypatch.setenv("BENCH_SEED_SIZE", "tiny")
+    facts = run_seeders(SEED_SETS["bench"])
+    workload = MixedWorkload(live_server.url, facts, connections=1)
+    yield workload
+    workload.close()
+
+
+@pytest.fixture
+def lane(workload: MixedWorkload) -> Lane:
+    (only,) = workload.lanes
+    return only
+
+
+def test_visitors_take_the_quiz_from_its_start_page_to_their_results(lane: Lane) -> None:
+    for taker in lane.takers:
+        taker.htmx = taker is not lane.takers[0]  # one without JavaScript, the others with
+    answered: list[bool] = []
+    while lane.counts["visitors who saw their results"] < len(lane.takers) and len(answered) < 200:
+        answered.append(lane.take_quiz())
+
+    assert all(answered)
+    assert lane.counts["visitors who saw their results"] >= len(lane.takers)
+
+
+def test_members_read_and_write_in_their_own_journals(lane: Lane) -> None:
+    written = [lane.write_journal() for _ in range(8)]
+    read = [lane.read_journal() for _ in range(12)]
+
+    assert all(written) and all(read)
+    # Each write is a form opened, then sent, by whichever member the lane picks.
+    assert lane.counts["journal entries written"] >= 2
+
+
+def test_readers_open_any_page_of_the_library(lane: Lane) -> None:
+    assert len(lane.library) > 10
+    assert all(lane.read_library() for _ in range(10))
+
+
+def test_a_round_sends_every_activity_of_the_mix_without_an_error(
+    workload: MixedWorkload,
+) -> None:
+    measured = workload.measure(2)
+
+    assert measured.requests == len(measured.samples_ms) > 0
+    assert measured.errors == 0
+    sent = {row["activity"]: row["requests"] for row in workload.summary()["activities"]}
+    assert sent.keys() == MIX.keys()
+    assert all(sent.values())
+
+
+def test_the_server_time_is_shared_out_by_view_leaving_out_the_baseline() -> None:
+    lines = [
+        {"method": "GET", "view": "journal:list", "duration_ms": 30.0},
+        {"method": "GET", "view": "journal:list", "duration_ms": 50.0},
+        {"method": "POST", "view": "quiz:step", "duration_ms": 20.0},
+        {"method": "GET", "view": "harness_baseline", "duration_ms": 99.0},
+    ]
+
+    assert server_time(lines) == [
+        {"view": "GET journal:list", "requests": 2, "p50_ms": 50.0, "share_of_server_time": 0.8},
+        {"view": "POST quiz:step", "requests": 1, "p50_ms": 20.0, "share_of_server_time": 0.2},
+    ]
