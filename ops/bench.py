@@ -39,7 +39,9 @@ from ops.server import AppServer, free_app_port, prepare, production_env
 DEFAULT_PORT = 8105
 WARM_UP_REQUESTS = 20
 WARM_UP_SECONDS = 1  # of the mixed workload, before its first round
-SETTLED_MS = 20  # /healthz answers within this when nothing else is running
+# The server counts as idle when its workers used less than this share of one core for a window.
+IDLE_WINDOW_SECONDS = 0.3
+IDLE_CPU_SHARE = 0.1
 
 
 @dataclass
@@ -89,23 +91,24 @@ def prepare_page(
     return Row(page, load.Request(app_url + path, page.method, body, load_headers, page.first_view))
 
 
-def settle(browser: Browser, *, quick_ms: float = SETTLED_MS, limit: float = 30) -> None:
+def settle(app: AppServer, *, limit: float = 90) -> None:
     """Wait until the server has finished what the last load left in flight.
 
     wrk stops sending when its time is up, but requests it already sent are still being served:
-    after a page that takes a second (the export), that is seconds of work, which would be
-    counted against the baseline measured next. The server is idle again once a tiny request
-    is answered quickly twice in a row.
+    after the export, sixteen downloads of seconds each, which would be counted against the
+    baseline (or the mixed workload) measured next. A tiny request answered quickly does not
+    show it, since a threaded worker answers one while others still work; the workers' own
+    CPU time does. The server is idle once its workers used almost none for two short
+    windows in a row.
     """
     deadline = time.monotonic() + limit
-    quick_in_a_row = 0
-    while quick_in_a_row < 2 and time.monotonic() < deadline:
-        started = time.perf_counter()
-        browser.get("/healthz")
-        quick_in_a_row = (
-            quick_in_a_row + 1 if (time.perf_counter() - started) * 1000 < quick_ms else 0
-        )
-        time.sleep(0.05)
+    idle_in_a_row = 0
+    used = app.cpu_seconds()
+    while idle_in_a_row < 2 and time.monotonic() < deadline:
+        time.sleep(IDLE_WINDOW_SECONDS)
+        now = app.cpu_seconds()
+        idle = now - used <= IDLE_WINDOW_SECONDS * IDLE_CPU_SHARE
+        idle_in_a_row, used = (idle_in_a_row + 1 if idle else 0), now
 
 
 def run(options: argparse.Namespace, pages: Sequence[Page], *, mixed: bool) -> dict[str, Any]:
@@ -167,10 +170,10 @@ def run(options: argparse.Namespace, pages: Sequence[Page], *, mixed: bool) -> d
                         since = app.log_position()
                         row.rounds.append(row.workload.measure(seconds))
                         mixed_log += app.request_lines(since, until=app.log_position())
-                        settle(member)
+                        settle(app)
                     elif row.request is not None:
                         row.rounds.append(measure(row.request))
-                        settle(member)
+                        settle(app)
                     baselines[index + 1].append(measure(baseline.request))
             load_after = os.getloadavg()[0]
             for row in rows:

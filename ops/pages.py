@@ -8,8 +8,8 @@ as a share of the baseline's in the same run, that issue 18 asks of it on a 2-co
 
 `first_view=True` adds a parameter no page reads, different on every request
 (`first_view=<n>`), so no cached copy can answer: it measures what the page costs the first
-time it is shown after a change (the same page without it is answered from the member's cached
-copy after its first view, see accounts.member_cache).
+time it is shown after a change (the same page without it may be answered from a cached copy
+after its first view).
 
 Quiz steps need no account, so, as the issue asks of pages that need none, they are measured
 as a visitor (`in_quiz=True`): one who began the quiz through its start form just before the

@@ -198,6 +198,16 @@ class AppServer:
         except OSError:
             return set()
 
+    def cpu_seconds(self) -> float:
+        """CPU time the master and its workers have used so far, from /proc."""
+        ticks = 0
+        for pid in (self.master_pid, *self.worker_pids()):
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                # Fields 14 and 15 (utime, stime), counted after the parenthesised name.
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                ticks += int(fields[11]) + int(fields[12])
+        return ticks / os.sysconf("SC_CLK_TCK")
+
     def log_tail(self, lines: int = 30) -> str:
         with contextlib.suppress(OSError):
             text = self.log_path.read_text(errors="replace")
