@@ -114,9 +114,10 @@ class Browser:
         method: str,
         path: str,
         *,
-        form: Mapping[str, str] | None = None,
+        form: Mapping[str, str] | Sequence[tuple[str, str]] | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> Response:
+        """Send one request; `form` is sent form-encoded (a field may repeat in a sequence)."""
         all_headers = {"Host": f"{self.host}:{self.port}", **(headers or {})}
         if self.cookies:
             all_headers["Cookie"] = self.cookie_header()
@@ -165,7 +166,7 @@ class Browser:
         """POST a form whose fields may repeat (as ticked boxes do) with the CSRF cookie's
         token, as the page does; the form's page must have been opened first."""
         form = [("csrfmiddlewaretoken", self.cookie("csrftoken") or ""), *data]
-        return self.request("POST", path, form=form, headers=headers)  # type: ignore[arg-type]
+        return self.request("POST", path, form=form, headers=headers)
 
     def cookie(self, name: str) -> str | None:
         """A cookie by its plain name; production's carry the `__Host-` prefix."""

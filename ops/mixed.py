@@ -4,13 +4,14 @@ Every other row of the benchmark repeats one request; this one sends what a real
 the shares `MIX` states (of requests, not of people):
 
 - reading the library: a new visitor opens the home page, the pattern library, any pattern's
-  or capacity's page, or the safety page;
+  or capacity's page, or the safety page (`LIBRARY_PAGES` says how often each);
 - taking the quiz: visitors, each with a session and an attempt of their own, go from the start
   page through every step to their results, posting each step's answers with the CSRF token the
   page gave them, three in four with htmx and the rest as plain forms (which redirect to the
   next step); when one finishes, a new visitor begins;
 - reading their journal: members, signed in through the login form before the load, open
-  their journal's list, its second page, one of their entries, or their insights;
+  their journal's list, its second page, one of their entries, or their insights
+  (`JOURNAL_PAGES`);
 - writing in their journal: a member opens the new-entry form, then sends it with its token;
   their next read of the journal is the list the form sends them back to.
 
@@ -43,6 +44,22 @@ MIX: Mapping[str, float] = {
     "taking the quiz": 0.30,
     "reading their journal": 0.12,
     "writing in their journal": 0.08,
+}
+# Within reading the library and reading a journal: which page, as a share of those requests.
+# `{pattern}`, `{capacity}` and `{entry}` stand for any one of them (an entry of the member's
+# own, from the last list they read; their list until they have read one).
+LIBRARY_PAGES: Mapping[str, float] = {
+    "/": 0.2,
+    "/patterns/": 0.2,
+    "/patterns/{pattern}/": 0.35,
+    "/capacities/{capacity}/": 0.2,
+    "/safety/": 0.05,
+}
+JOURNAL_PAGES: Mapping[str, float] = {
+    "/journal/": 0.45,
+    "/journal/?page=2": 0.15,
+    "/journal/{entry}/": 0.15,
+    "/journal/insights/": 0.25,
 }
 HTMX_SHARE = 0.75  # of quiz takers; the rest have JavaScript off
 QUIZ_TAKERS_PER_THREAD = 3  # visitors each thread has in the quiz at once, taking turns
@@ -88,13 +105,8 @@ class Lane:
         self.members = members
         for member in members:
             member.browser.line = self.line
-        self.library = [
-            "/",
-            "/patterns/",
-            "/safety/",
-            *(f"/patterns/{slug}/" for slug in facts["pattern_slugs"].split(",")),
-            *(f"/capacities/{slug}/" for slug in facts["capacity_slugs"].split(",")),
-        ]
+        self.patterns = facts["pattern_slugs"].split(",")
+        self.capacities = facts["capacity_slugs"].split(",")
         self.counts: Counter[str] = Counter()
         self.takers = [self._new_taker() for _ in range(QUIZ_TAKERS_PER_THREAD)]
         self.activities: dict[str, Callable[[], bool]] = {
@@ -111,7 +123,11 @@ class Lane:
 
     # --- one request each; True if it was answered as expected ------------------------------
     def read_library(self) -> bool:
-        return Browser(self.app_url, line=self.line).get(self.rng.choice(self.library)).ok
+        page = self.rng.choices(list(LIBRARY_PAGES), list(LIBRARY_PAGES.values()))[0]
+        path = page.format(
+            pattern=self.rng.choice(self.patterns), capacity=self.rng.choice(self.capacities)
+        )
+        return Browser(self.app_url, line=self.line).get(path).ok
 
     def take_quiz(self) -> bool:
         index = self.rng.randrange(len(self.takers))
@@ -125,22 +141,15 @@ class Lane:
 
     def read_journal(self) -> bool:
         member = self.rng.choice(self.members)
-        roll = self.rng.random()
+        page = self.rng.choices(list(JOURNAL_PAGES), list(JOURNAL_PAGES.values()))[0]
         if member.sent_back_to:
-            path, member.sent_back_to = member.sent_back_to, None
-        elif roll < 0.15 and member.entries:
-            path = f"/journal/{self.rng.choice(member.entries)}/"
-        else:
-            path = (
-                "/journal/insights/"
-                if roll < 0.4
-                else "/journal/?page=2"
-                if roll < 0.55
-                else "/journal/"
-            )
+            page, member.sent_back_to = member.sent_back_to, None
+        elif "{entry}" in page and not member.entries:
+            page = "/journal/"
+        path = page.format(entry=self.rng.choice(member.entries or [""]))
         answer = member.browser.get(path)
-        if path.startswith("/journal/?") or path == "/journal/":
-            member.entries = _ENTRY.findall(answer.text) or member.entries
+        if found := _ENTRY.findall(answer.text):  # the entries a list shows, to open one later
+            member.entries = found
         return answer.ok
 
     def write_journal(self) -> bool:
@@ -186,15 +195,13 @@ def _quiz_request(taker: QuizTaker, rng: random.Random) -> tuple[bool, bool]:
     answers = [(item, str(rng.randint(1, 5))) for item in dict.fromkeys(taker.items)]
     if not taker.htmx:
         sent = browser.request(
-            "POST",
-            taker.url,
-            form=[("csrfmiddlewaretoken", taker.token), *answers],  # type: ignore[arg-type]
+            "POST", taker.url, form=[("csrfmiddlewaretoken", taker.token), *answers]
         )
         taker.url = sent.headers.get("location", "")
         taker.next = "results" if "/results/" in taker.url else "show"
         return sent.status == 302, False
     headers = {"HX-Request": "true", "X-CSRFToken": taker.token}
-    sent = browser.request("POST", taker.url, form=answers, headers=headers)  # type: ignore[arg-type]
+    sent = browser.request("POST", taker.url, form=answers, headers=headers)
     if results := sent.headers.get("hx-redirect"):
         taker.url, taker.next = results, "results"
     else:

@@ -59,8 +59,8 @@ def test_members_read_and_write_in_their_own_journals(lane: Lane) -> None:
 
 
 def test_readers_open_any_page_of_the_library(lane: Lane) -> None:
-    assert len(lane.library) > 10
-    assert all(lane.read_library() for _ in range(10))
+    assert len(lane.patterns) > 5 and len(lane.capacities) > 5
+    assert all(lane.read_library() for _ in range(20))
 
 
 def test_a_round_sends_every_activity_of_the_mix_without_an_error(
