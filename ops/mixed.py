@@ -6,9 +6,9 @@ the shares `MIX` states (of requests, not of people):
 - reading the library: a new visitor opens the home page, the pattern library, any pattern's
   or capacity's page, or the safety page (`LIBRARY_PAGES` says how often each);
 - taking the quiz: visitors, each with a session and an attempt of their own, go from the start
-  page through every step to their results, posting each step's answers with the CSRF token the
-  page gave them, three in four with htmx and the rest as plain forms (which redirect to the
-  next step); when one finishes, a new visitor begins;
+  page through every step to their results, posting each step's answers with the CSRF token
+  the page gave them, three in four with htmx and the rest as plain forms (which redirect to
+  the next step); when one finishes, a new visitor begins (one at a time per thread);
 - reading their journal: members, signed in through the login form before the load, open
   their journal's list, its second page, one of their entries, or their insights
   (`JOURNAL_PAGES`);
@@ -62,7 +62,6 @@ JOURNAL_PAGES: Mapping[str, float] = {
     "/journal/insights/": 0.25,
 }
 HTMX_SHARE = 0.75  # of quiz takers; the rest have JavaScript off
-QUIZ_TAKERS_PER_THREAD = 3  # visitors each thread has in the quiz at once, taking turns
 MEMBERS_SIGNED_IN = 200  # at most; as many as were seeded
 
 # Views whose requests reach the log during the mix but are not part of it: the tail of the
@@ -90,7 +89,7 @@ class QuizTaker:
 class Member:
     browser: Browser
     entries: list[str] = field(default_factory=list)
-    form: EntryForm | None = None
+    form: EntryForm | None = None  # the new-entry form they opened, to send next
     sent_back_to: str | None = None  # where the last entry sent redirected, read next
 
 
@@ -108,7 +107,8 @@ class Lane:
         self.patterns = facts["pattern_slugs"].split(",")
         self.capacities = facts["capacity_slugs"].split(",")
         self.counts: Counter[str] = Counter()
-        self.takers = [self._new_taker() for _ in range(QUIZ_TAKERS_PER_THREAD)]
+        self.taker = self._new_taker()
+        self.writer: Member | None = None  # a member with the new-entry form open
         self.activities: dict[str, Callable[[], bool]] = {
             "reading the library": self.read_library,
             "taking the quiz": self.take_quiz,
@@ -130,13 +130,11 @@ class Lane:
         return Browser(self.app_url, line=self.line).get(path).ok
 
     def take_quiz(self) -> bool:
-        index = self.rng.randrange(len(self.takers))
-        taker = self.takers[index]
-        ok, finished = _quiz_request(taker, self.rng)
+        ok, finished = _quiz_request(self.taker, self.rng)
         if finished:
             self.counts["visitors who saw their results"] += 1
         if finished or not ok:
-            self.takers[index] = self._new_taker()
+            self.taker = self._new_taker()
         return ok
 
     def read_journal(self) -> bool:
@@ -153,12 +151,14 @@ class Lane:
         return answer.ok
 
     def write_journal(self) -> bool:
-        member = self.rng.choice(self.members)
-        if member.form is None:
-            answer = member.browser.get("/journal/new/")
-            member.form = entry_form(answer.text)
-            return answer.ok and member.form is not None
-        form, member.form = member.form, None
+        """A member opens the form; the next write is that member sending it."""
+        if self.writer is None or self.writer.form is None:
+            self.writer = self.rng.choice(self.members)
+            answer = self.writer.browser.get("/journal/new/")
+            self.writer.form = entry_form(answer.text)
+            return answer.ok and self.writer.form is not None
+        member, form = self.writer, self.writer.form
+        self.writer, member.form = None, None
         data = [
             ("submission_token", form.token),
             ("occurred_at", form.occurred_at),
@@ -218,13 +218,14 @@ def _first(pattern: re.Pattern[str], text: str) -> str | None:
 class MixedWorkload:
     """The mix, run for a bounded time per round; figures per activity over all rounds."""
 
-    def __init__(self, app_url: str, facts: Mapping[str, str], *, connections: int) -> None:
+    def __init__(
+        self, app_url: str, facts: Mapping[str, str], *, connections: int, sign_ins_at_once: int = 4
+    ) -> None:
         count = min(MEMBERS_SIGNED_IN, int(facts.get("typical_members", "0")))
         if count < connections:
             raise RuntimeError(f"The mixed workload needs {connections} members; {count} seeded.")
-        members = _signed_in(
-            app_url, facts["typical_member_email"], facts["member_password"], count
-        )
+        email, password = facts["typical_member_email"], facts["member_password"]
+        members = _signed_in(app_url, email, password, count, at_once=sign_ins_at_once)
         self.lanes = [
             Lane(app_url, facts, members[number::connections], seed=number)
             for number in range(connections)
@@ -333,14 +334,16 @@ def _drive(lane: Lane, deadline: float, done: list[tuple[str, float, bool]]) -> 
         done.append((activity, (time.perf_counter() - started) * 1000, ok))
 
 
-def _signed_in(app_url: str, email: str, password: str, count: int) -> list[Member]:
-    """`count` typical members, each signed in through the login form (a few at a time: the
-    password hash is slow on purpose)."""
+def _signed_in(
+    app_url: str, email: str, password: str, count: int, *, at_once: int
+) -> list[Member]:
+    """`count` typical members, each signed in through the login form, `at_once` at a time
+    (the password hash is slow on purpose)."""
 
     def sign_in(number: int) -> Member:
         browser = Browser(app_url)
         browser.sign_in(email.format(n=number), password)
         return Member(browser)
 
-    with ThreadPoolExecutor(max_workers=4) as pool:
+    with ThreadPoolExecutor(max_workers=at_once) as pool:
         return list(pool.map(sign_in, range(count)))

@@ -8,7 +8,7 @@ written to bench/results, `markdown` that JSON into the table (docs/benchmark.md
 from __future__ import annotations
 
 import statistics
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +27,8 @@ class Row:
     problem: str | None = None
     rounds: list[load.Measurement] = field(default_factory=list)
     workload: MixedWorkload | None = None
+    # Sends the page once, as the load does, and gives its status (to check it still answers).
+    check: Callable[[], int] | None = None
 
 
 def report(

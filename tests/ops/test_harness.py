@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 
 from intimacy_app.accounts.models import User
 from ops import harness_settings
+from ops.bench import still_answers
 from ops.faults.hits import Hit
 from ops.harness_views import BASELINE_ROWS
 from ops.load import Measurement, first_view_url
@@ -134,6 +135,17 @@ def test_the_mixed_workload_meets_its_floor_only_with_its_p99_and_no_errors(
     mixed = result["pages"][1]
     assert (mixed["ratio"], mixed["p99_ms"], mixed["errors"]) == (0.5, p99_ms, errors)
     assert mixed["meets_target"] is met
+
+
+def test_a_page_that_stops_answering_as_expected_during_the_run_is_reported() -> None:
+    confirm_first = Row(Page("export", "/e"), None, check=lambda: 302)
+    still_fine = Row(Page("home", "/"), None, check=lambda: 200)
+
+    still_answers(confirm_first, 3)
+    still_answers(still_fine, 3)
+
+    assert confirm_first.problem == "answered 302 after round 3, expected 200"
+    assert still_fine.problem is None
 
 
 def test_a_page_that_does_not_answer_as_expected_is_reported_not_measured() -> None:
