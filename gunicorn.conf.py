@@ -11,8 +11,6 @@ logs each request itself as one JSON line (intimacy_app.middleware).
 import os
 from pathlib import Path
 
-from intimacy_app import worker_sockets
-
 
 def _int(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
@@ -37,16 +35,6 @@ graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 30)
 # Idle connections stay open this long: longer than the load balancer's own idle timeout (60 s
 # for most), so gunicorn never closes a connection just as the balancer sends on it.
 keepalive = _int("GUNICORN_KEEPALIVE", 75)
-
-# Each worker listens on a socket of its own, held open by the master, so the kernel shares new
-# connections out evenly and a restarted worker's queue is served, not refused (the why is in
-# intimacy_app/worker_sockets.py). GUNICORN_SOCKET_PER_WORKER=false gives one shared socket.
-if os.environ.get("GUNICORN_SOCKET_PER_WORKER", "true").lower() not in {"0", "false", "no"}:
-    on_starting = worker_sockets.on_starting
-    pre_fork = worker_sockets.pre_fork
-    post_fork = worker_sockets.post_fork
-    on_reload = worker_sockets.on_reload
-    child_exit = worker_sockets.child_exit
 
 # Recycle each worker after about this many requests, staggered so they never all restart at
 # once; 0 turns recycling off. A restart costs a second of CPU (Django and the app load again)

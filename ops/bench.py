@@ -1,9 +1,10 @@
-"""The benchmark (issue 7): `make bench`, or `python -m ops.bench --duration 10`.
+"""The benchmark: `make bench`, or `python -m ops.bench --duration 10`; docs/benchmark.md.
 
 Seeds a sandbox PostgreSQL, serves the app with gunicorn as production does (plus the baseline
 page), measures every page in ops/pages.py for a bounded time with wrk (or Python threads),
-and writes requests/s, p50, p99 and the ratio to the baseline measured in the same run to
-bench/results/latest.md and latest.json (quick.* for --quick runs, which are scratch).
+then the mixed workload of many visitors and members (ops/mixed.py), and writes requests/s,
+p50, p95, p99, errors, the ratio to the baseline measured in the same run and whether each
+floor is met to bench/results/latest.md and latest.json (quick.* for --quick runs, scratch).
 
 The machine may be busy with other work, so a page's time is split into rounds, and in every
 round each page is measured between two baseline measurements. A page's ratio is the median
@@ -14,39 +15,33 @@ those ratios, and of all baseline figures, says how steady the machine was.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import functools
 import itertools
 import json
 import os
-import statistics
 import sys
 import tempfile
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 from ops import harness, load
 from ops.client import Browser
-from ops.pages import BASELINE, PAGES, Page
+from ops.mixed import MixedWorkload, server_time
+from ops.pages import BASELINE, MIXED, PAGES, Page
 from ops.pgsandbox import PostgresSandbox
+from ops.report import Row, markdown, report
 from ops.server import AppServer, free_app_port, prepare, production_env
 
 DEFAULT_PORT = 8105
 WARM_UP_REQUESTS = 20
-SETTLED_MS = 20  # /healthz answers within this when nothing else is running
-
-
-@dataclass
-class Row:
-    """One page over the whole run: its load request, and one measurement per round."""
-
-    page: Page
-    request: load.Request | None
-    problem: str | None = None
-    rounds: list[load.Measurement] = field(default_factory=list)
+WARM_UP_SECONDS = 1  # of the mixed workload, before its first round
+# The server counts as idle when its workers used less than this share of one core for a window.
+IDLE_WINDOW_SECONDS = 0.3
+IDLE_CPU_SHARE = 0.1
 
 
 # --- measuring ------------------------------------------------------------------------------
@@ -81,29 +76,54 @@ def prepare_page(
         load_headers["X-CSRFToken"] = token
         load_headers["Content-Type"] = "application/x-www-form-urlencoded"
         body = urlencode({"csrfmiddlewaretoken": token, **form})
-    return Row(page, load.Request(app_url + path, page.method, body, load_headers, page.first_view))
+    request = load.Request(app_url + path, page.method, body, load_headers, page.first_view)
+    return Row(page, request, check=once)
 
 
-def settle(browser: Browser, *, quick_ms: float = SETTLED_MS, limit: float = 30) -> None:
+def sign_in_again(member: Browser, facts: Mapping[str, str], rows: Sequence[Row]) -> None:
+    """Sign the member in afresh and give the signed-in rows the new session's cookies.
+
+    The export asks for the password again ten minutes after it was given, and a full run on a
+    busy machine takes longer than that; wrk does not count the redirect to "confirm it's you"
+    as an error, so the export would be measured as a fast page. A person downloading their
+    journal has just given it, so each round begins with a fresh sign-in.
+    """
+    member.sign_in(facts["member_email"], facts["member_password"])
+    for row in rows:
+        if row.page.signed_in and row.request is not None:
+            headers = {**(row.request.headers or {}), "Cookie": member.cookie_header()}
+            row.request = dataclasses.replace(row.request, headers=headers)
+
+
+def still_answers(row: Row, round_number: int) -> None:
+    """Send the row's request once after its load: a page that stopped answering as expected
+    (a redirect, a 4xx) is reported with its problem, not as a fast page."""
+    status = row.check() if row.check is not None else row.page.expect
+    if status != row.page.expect and row.problem is None:
+        row.problem = f"answered {status} after round {round_number}, expected {row.page.expect}"
+
+
+def settle(app: AppServer, *, limit: float = 90) -> None:
     """Wait until the server has finished what the last load left in flight.
 
     wrk stops sending when its time is up, but requests it already sent are still being served:
-    after a page that takes a second (the export), that is seconds of work, which would be
-    counted against the baseline measured next. The server is idle again once a tiny request
-    is answered quickly twice in a row.
+    after the export, sixteen downloads of seconds each, which would be counted against the
+    baseline (or the mixed workload) measured next. A tiny request answered quickly does not
+    show it, since a threaded worker answers one while others still work; the workers' own
+    CPU time does. The server is idle once its workers used almost none for two short
+    windows in a row.
     """
     deadline = time.monotonic() + limit
-    quick_in_a_row = 0
-    while quick_in_a_row < 2 and time.monotonic() < deadline:
-        started = time.perf_counter()
-        browser.get("/healthz")
-        quick_in_a_row = (
-            quick_in_a_row + 1 if (time.perf_counter() - started) * 1000 < quick_ms else 0
-        )
-        time.sleep(0.05)
+    idle_in_a_row = 0
+    used = app.cpu_seconds()
+    while idle_in_a_row < 2 and time.monotonic() < deadline:
+        time.sleep(IDLE_WINDOW_SECONDS)
+        now = app.cpu_seconds()
+        idle = now - used <= IDLE_WINDOW_SECONDS * IDLE_CPU_SHARE
+        idle_in_a_row, used = (idle_in_a_row + 1 if idle else 0), now
 
 
-def run(options: argparse.Namespace, pages: Sequence[Page]) -> dict[str, Any]:
+def run(options: argparse.Namespace, pages: Sequence[Page], *, mixed: bool) -> dict[str, Any]:
     with (
         tempfile.TemporaryDirectory(prefix="sitr-bench-") as scratch_dir,
         PostgresSandbox() as database,
@@ -137,9 +157,15 @@ def run(options: argparse.Namespace, pages: Sequence[Page]) -> dict[str, Any]:
             if baseline.request is None:
                 raise RuntimeError(f"The baseline page {baseline.problem}.")
             rows = [ready(page) for page in pages]
+            seconds = max(1, round(options.duration / options.rounds))
+            if mixed:
+                print("== signing in the mixed workload's members", flush=True)
+                workload = MixedWorkload(app.url, facts, connections=options.connections)
+                workload.measure(WARM_UP_SECONDS)
+                rows.append(Row(MIXED, None, workload=workload))
             measure = functools.partial(
                 load.measure,
-                seconds=max(1, round(options.duration / options.rounds)),
+                seconds=seconds,
                 connections=options.connections,
                 threads=options.threads,
                 python_only=options.python_load,
@@ -147,15 +173,27 @@ def run(options: argparse.Namespace, pages: Sequence[Page]) -> dict[str, Any]:
             # baselines[i] are the measurements taken just before page i (the last: after all).
             baselines: list[list[load.Measurement]] = [[] for _ in range(len(rows) + 1)]
             load_before = os.getloadavg()[0]
+            mixed_log: list[dict[str, Any]] = []  # the app's request lines from the mix
             for number in range(1, options.rounds + 1):
                 print(f"== round {number} of {options.rounds}", flush=True)
+                if number > 1:
+                    sign_in_again(member, facts, rows)
                 baselines[0].append(measure(baseline.request))
                 for index, row in enumerate(rows):
-                    if row.request is not None:
+                    if row.workload is not None:
+                        since = app.log_position()
+                        row.rounds.append(row.workload.measure(seconds))
+                        mixed_log += app.request_lines(since, until=app.log_position())
+                        settle(app)
+                    elif row.request is not None:
                         row.rounds.append(measure(row.request))
-                        settle(member)
+                        settle(app)
+                        still_answers(row, number)
                     baselines[index + 1].append(measure(baseline.request))
             load_after = os.getloadavg()[0]
+            for row in rows:
+                if row.workload is not None:
+                    row.workload.close()
     run_facts = {
         "date": harness.now(),
         "commit": harness.commit(),
@@ -163,6 +201,7 @@ def run(options: argparse.Namespace, pages: Sequence[Page]) -> dict[str, Any]:
         "postgresql": postgres,
         "gunicorn": serving,
         "load_tool": load.tool_name(python_only=options.python_load),
+        "mixed_load_tool": "python threads (ops/mixed.py)" if mixed else None,
         "connections": options.connections,
         "seconds_per_page": options.duration,
         "rounds": options.rounds,
@@ -170,125 +209,11 @@ def run(options: argparse.Namespace, pages: Sequence[Page]) -> dict[str, Any]:
         "load_average_before": round(load_before, 2),
         "load_average_after": round(load_after, 2),
     }
-    return report(baselines, rows, run_facts)
-
-
-# --- reporting ------------------------------------------------------------------------------
-def report(
-    baselines: Sequence[Sequence[load.Measurement]],
-    rows: Sequence[Row],
-    run_facts: Mapping[str, Any],
-) -> dict[str, Any]:
-    """The run as plain data. Page i was measured, in each round, between baselines[i] and
-    baselines[i + 1] of that round."""
-    every_baseline = [m for position in baselines for m in position]
-    rates = [m.requests_per_second for m in every_baseline]
-    pages = [_entry(BASELINE, every_baseline, [1.0] if rates else [], None)]
-    for index, row in enumerate(rows):
-        ratios = [
-            measured.requests_per_second / around
-            for measured, before, after in zip(
-                row.rounds, baselines[index], baselines[index + 1], strict=False
-            )
-            if (around := (before.requests_per_second + after.requests_per_second) / 2)
-        ]
-        errors = sum(m.errors for m in row.rounds)
-        problem = row.problem or (f"{errors} error responses" if errors else None)
-        pages.append(_entry(row.page, row.rounds, ratios, problem))
-    return {
-        "schema": 2,
-        "run": dict(run_facts),
-        "baseline": {
-            "requests_per_second": round(statistics.mean(rates), 1) if rates else None,
-            "min": round(min(rates), 1) if rates else None,
-            "max": round(max(rates), 1) if rates else None,
-        },
-        "pages": pages,
-    }
-
-
-def _entry(
-    page: Page,
-    measured: Sequence[load.Measurement],
-    ratios: Sequence[float],
-    problem: str | None,
-) -> dict[str, Any]:
-    """One page's figures over all its rounds."""
-    requests = sum(m.requests for m in measured)
-    seconds = sum(m.seconds for m in measured)
-    ratio = statistics.median(ratios) if ratios else None
-    target = page.target
-    return {
-        "name": page.name,
-        "method": page.method,
-        "path": page.path,
-        "signed_in": page.signed_in,
-        "measured_as": page.measured_as,
-        "requests": requests,
-        "requests_per_second": round(requests / seconds, 1) if seconds else None,
-        "p50_ms": round(statistics.median(m.p50_ms for m in measured), 1) if measured else None,
-        "p99_ms": round(max(m.p99_ms for m in measured), 1) if measured else None,
-        "errors": sum(m.errors for m in measured) if measured else None,
-        "ratio": round(ratio, 2) if ratio is not None else None,
-        "ratio_range": [round(min(ratios), 2), round(max(ratios), 2)] if ratios else None,
-        "target": target,
-        "meets_target": None if target is None or ratio is None else ratio >= target,
-        "problem": problem,
-    }
-
-
-def markdown(result: Mapping[str, Any], previous: Mapping[str, Any] | None = None) -> str:
-    run_facts, machine = result["run"], result["run"]["machine"]
-    before = {p["name"]: p["ratio"] for p in (previous or {}).get("pages", [])}
-    lines = [
-        f"# Benchmark{' (quick)' if run_facts['quick'] else ''}: {run_facts['date']}",
-        "",
-        f"Commit `{run_facts['commit']}` on {machine['cores']} cores ({machine['cpu']}), "
-        f"{machine['memory_gib']} GiB; Python {machine['python']}, Django {machine['django']}, "
-        f"gunicorn {machine['gunicorn']} with {run_facts['gunicorn']}, "
-        f"PostgreSQL {run_facts['postgresql']}. Load: {run_facts['load_tool']}, "
-        f"{run_facts['connections']} connections, {run_facts['seconds_per_page']} s per page "
-        f"in {run_facts['rounds']} rounds.",
-        "",
-        f"Baseline: {result['baseline']['min']} to {result['baseline']['max']} requests/s over "
-        f"the run (load average {run_facts['load_average_before']} before, "
-        f"{run_facts['load_average_after']} after; the run itself keeps both cores busy, so only "
-        "a high figure before it means other work). Ratios are "
-        "medians over the rounds, each against the baseline measured just before and after; "
-        "the range shows how much they moved.",
-        "",
-        "| page | as | requests/s | p50 ms | p99 ms | errors | vs baseline (range) "
-        "| target |" + (" previous |" if previous else ""),
-        "|---|---|--:|--:|--:|--:|--:|---|" + ("--:|" if previous else ""),
-    ]
-    for page in result["pages"]:
-        target = page["target"]
-        verdict = "" if target is None else f"{target} {'✓' if page['meets_target'] else '✗'}"
-        name = page["name"] + (f" ({page['method']})" if page["method"] != "GET" else "")
-        if page["problem"]:
-            name += f" — {page['problem']}"
-        spread = page["ratio_range"]
-        ratio = _cell(page["ratio"])
-        if spread and page["name"] != BASELINE.name:
-            ratio += f" ({spread[0]} to {spread[1]})"
-        cells = [
-            name,
-            page["measured_as"],
-            _cell(page["requests_per_second"]),
-            _cell(page["p50_ms"]),
-            _cell(page["p99_ms"]),
-            _cell(page["errors"]),
-            ratio,
-            verdict,
-        ]
-        if previous:
-            cells.append(_cell(before.get(page["name"])))
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines) + "\n"
-
-
-def _cell(value: object) -> str:
-    return "—" if value is None else str(value)
+    result = report(baselines, rows, run_facts)
+    if mixed:
+        result["mixed_workload"] = rows[-1].workload.summary()  # type: ignore[union-attr]
+        result["mixed_workload"]["server_time"] = server_time(mixed_log)
+    return result
 
 
 # --- entry point ----------------------------------------------------------------------------
@@ -317,10 +242,11 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     options = parse(argv)
     pages = [p for p in PAGES if not options.only or p.name in options.only]
-    measurements = options.rounds * (2 * len(pages) + 1)
+    mixed = not options.only or MIXED.name in options.only
+    measurements = options.rounds * (2 * (len(pages) + mixed) + 1)
     per_measurement = max(1, round(options.duration / options.rounds)) + 3
     harness.bound_in_time(300 + measurements * per_measurement)
-    result = run(options, pages)
+    result = run(options, pages, mixed=mixed)
     name = "quick" if options.quick else "latest"
     out: Path = options.out
     out.mkdir(parents=True, exist_ok=True)

@@ -1,7 +1,9 @@
 """A small HTTP client for the harnesses: cookies and CSRF the way a browser does them.
 
-Standard library only, one connection per request (gunicorn's sync workers close it anyway),
-loopback only. It signs in and signs up through the app's real forms.
+Standard library only, loopback only. A `Browser` opens a connection per request unless it is
+given a `KeptConnection`, which several browsers can share as the people behind a load
+balancer share its kept-alive connections. It signs in and signs up through the app's real
+forms.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 import http.client
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from urllib.parse import urlencode, urlsplit
@@ -28,12 +30,67 @@ class Response:
     seconds: float
 
     @property
+    def ok(self) -> bool:
+        return self.status == 200
+
+    @property
+    def text(self) -> str:
+        return self.body.decode(errors="replace")
+
+    @property
     def is_friendly_unavailable(self) -> bool:
         return (
             self.status == 503
             and UNAVAILABLE_MARKER in self.body
             and self.headers.get("retry-after", "").isdigit()
         )
+
+
+class KeptConnection:
+    """One kept-alive connection to a loopback server, opened again when the server closed it.
+
+    A request sent on a connection the server had already closed (an idle timeout, a worker
+    recycled) never reached it, so it is sent once more on a new connection, as browsers and
+    load balancers do; `reopened` counts those. Not for use by two threads at once.
+    """
+
+    def __init__(self, host: str, port: int, timeout: float = 30) -> None:
+        self.host, self.port, self.timeout = host, port, timeout
+        self.reopened = 0
+        self._connection: http.client.HTTPConnection | None = None
+
+    def exchange(
+        self, method: str, path: str, body: bytes | None, headers: Mapping[str, str]
+    ) -> tuple[http.client.HTTPResponse, bytes]:
+        """Send one request and read its whole answer."""
+        while True:
+            fresh = self._connection is None
+            if self._connection is None:
+                self._connection = http.client.HTTPConnection(
+                    self.host, self.port, timeout=self.timeout
+                )
+            try:
+                self._connection.request(method, path, body=body, headers=dict(headers))
+                answer = self._connection.getresponse()
+            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
+                self.close()
+                if fresh:
+                    raise
+                self.reopened += 1
+                continue
+            try:
+                payload = answer.read()
+            except BaseException:
+                self.close()
+                raise
+            if answer.will_close:
+                self.close()
+            return answer, payload
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
 
 
 @dataclass
@@ -43,6 +100,7 @@ class Browser:
     base_url: str
     timeout: float = 30
     cookies: dict[str, str] = field(default_factory=dict)
+    line: KeptConnection | None = None
 
     def __post_init__(self) -> None:
         parts = urlsplit(self.base_url)
@@ -56,9 +114,10 @@ class Browser:
         method: str,
         path: str,
         *,
-        form: Mapping[str, str] | None = None,
+        form: Mapping[str, str] | Sequence[tuple[str, str]] | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> Response:
+        """Send one request; `form` is sent form-encoded (a field may repeat in a sequence)."""
         all_headers = {"Host": f"{self.host}:{self.port}", **(headers or {})}
         if self.cookies:
             all_headers["Cookie"] = self.cookie_header()
@@ -67,13 +126,16 @@ class Browser:
             body = urlencode(form).encode()
             all_headers["Content-Type"] = "application/x-www-form-urlencoded"
         started = time.perf_counter()
-        connection = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
-        try:
-            connection.request(method, path, body=body, headers=all_headers)
-            answer = connection.getresponse()
-            payload = answer.read()
-        finally:
-            connection.close()
+        if self.line is not None:
+            answer, payload = self.line.exchange(method, path, body, all_headers)
+        else:
+            connection = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
+            try:
+                connection.request(method, path, body=body, headers=all_headers)
+                answer = connection.getresponse()
+                payload = answer.read()
+            finally:
+                connection.close()
         seconds = time.perf_counter() - started
         for header in answer.headers.get_all("Set-Cookie") or []:
             cookie: SimpleCookie = SimpleCookie()
@@ -94,6 +156,21 @@ class Browser:
         return self.request(
             "POST", path, form={"csrfmiddlewaretoken": token, **form}, headers=headers
         )
+
+    def post_fields(
+        self,
+        path: str,
+        data: Sequence[tuple[str, str]],
+        headers: Mapping[str, str] | None = None,
+    ) -> Response:
+        """POST a form whose fields may repeat (as ticked boxes do) with the CSRF cookie's
+        token, as the page does; the form's page must have been opened first."""
+        form = [("csrfmiddlewaretoken", self.cookie("csrftoken") or ""), *data]
+        return self.request("POST", path, form=form, headers=headers)
+
+    def cookie(self, name: str) -> str | None:
+        """A cookie by its plain name; production's carry the `__Host-` prefix."""
+        return self.cookies.get(name) or self.cookies.get(f"__Host-{name}")
 
     def csrf_token(self, form_page: str) -> str:
         """The token from the CSRF cookie, fetching the form page first if there is none yet."""
@@ -124,3 +201,27 @@ class Browser:
         return self.post(
             "/accounts/signup/", {"email": email, "password1": password, "password2": password}
         )
+
+
+@dataclass(frozen=True)
+class EntryForm:
+    """What the journal's new-entry page offers: its token, its time, the moves and feelings."""
+
+    token: str
+    occurred_at: str
+    moves: list[str]
+    feelings: list[str]
+
+
+def entry_form(page: str) -> EntryForm | None:
+    """Read the new-entry form from its page; None if the page holds no such form."""
+    token = re.search(r'name="submission_token" value="([0-9a-f-]{36})"', page)
+    occurred = re.search(r'name="occurred_at" value="([0-9T:-]+)"', page)
+    if token is None or occurred is None:
+        return None
+    return EntryForm(
+        token=token.group(1),
+        occurred_at=occurred.group(1),
+        moves=re.findall(r'name="patterns" value="(\d+)"', page),
+        feelings=re.findall(r'name="feelings" value="(\d+)"', page),
+    )

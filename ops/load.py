@@ -15,8 +15,8 @@ import shutil
 import subprocess
 import threading
 import time
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -50,6 +50,10 @@ class Measurement:
     p50_ms: float
     p99_ms: float
     errors: int
+    p95_ms: float | None = None
+    # Every request's latency, when the tool keeps them (the mixed workload), so percentiles
+    # over several rounds come from all their requests rather than from each round's own.
+    samples_ms: tuple[float, ...] = field(default=(), repr=False)
 
     @property
     def requests_per_second(self) -> float:
@@ -121,6 +125,7 @@ def _measure_with_wrk(
         p50_ms=summary["p50_us"] / 1000,
         p99_ms=summary["p99_us"] / 1000,
         errors=summary["status_errors"] + summary["timeouts"] + summary["connect_errors"],
+        p95_ms=summary["p95_us"] / 1000,
     )
 
 
@@ -170,13 +175,15 @@ def _measure_with_python(request: Request, seconds: float, connections: int) -> 
     return Measurement(
         requests=len(latencies),
         seconds=elapsed,
-        p50_ms=_percentile(latencies, 0.50) * 1000,
-        p99_ms=_percentile(latencies, 0.99) * 1000,
+        p50_ms=percentile(latencies, 0.50) * 1000,
+        p99_ms=percentile(latencies, 0.99) * 1000,
         errors=errors,
+        p95_ms=percentile(latencies, 0.95) * 1000,
     )
 
 
-def _percentile(ordered: list[float], share: float) -> float:
+def percentile(ordered: Sequence[float], share: float) -> float:
+    """The value below which `share` of the sorted `ordered` lie (nearest rank)."""
     if not ordered:
         return 0.0
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]

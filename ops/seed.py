@@ -40,15 +40,23 @@ Seeder = Callable[[], Facts]
 # The member whose signed-in pages are measured. `.invalid` can never be a real address.
 HEAVY_MEMBER_EMAIL = "heavy-member@bench.invalid"
 HEAVY_MEMBER_PASSWORD = "a bench passphrase nobody will guess 7311"  # noqa: S105 - sandbox only
+# The typical members beside them, who share the heavy member's password.
+TYPICAL_MEMBER_EMAIL = "member-{n}@bench.invalid"
 
 
 def seed_content() -> Facts:
-    """The content library exactly as it ships, and a pattern page to measure."""
+    """The content library exactly as it ships, a pattern page to measure, and every pattern
+    and capacity page the mixed workload's readers open (slugs joined by commas)."""
     library_load()
-    pattern = Pattern.objects.published().first()
-    if pattern is None:
+    patterns = list(Pattern.objects.published().values_list("slug", flat=True))
+    if not patterns:
         raise RuntimeError("The shipped library has no published pattern.")
-    return {"pattern_slug": pattern.slug}
+    capacities = Capacity.objects.published().values_list("slug", flat=True)
+    return {
+        "pattern_slug": patterns[0],
+        "pattern_slugs": ",".join(patterns),
+        "capacity_slugs": ",".join(capacities),
+    }
 
 
 @transaction.atomic
@@ -235,7 +243,8 @@ def seed_members(
     1-3 attempts each). Entries are written in bulk through the journal's encrypted field, so
     every row decrypts exactly as one saved through the form. Seeding again writes nothing new.
     Returns the facts the member pages need: the latest result, an unfinished attempt at its
-    first step with that step's item ids, an entry id and a word that occurs in some entries.
+    first step with that step's item ids, an entry id and a word that occurs in some entries;
+    and how many typical members there are, for the mixed workload to sign in.
     """
     size = _size()
     typical_members = size["typical_members"] if typical_members is None else typical_members
@@ -247,7 +256,11 @@ def seed_members(
     if not Entry.objects.filter(owner=heavy).exists():
         with transaction.atomic():
             _seed_everyone(heavy, typical_members, typical_entries, heavy_entries, heavy_attempts)
-    return _member_facts(heavy)
+    typical = User.objects.filter(email__startswith="member-", email__endswith="@bench.invalid")
+    return _member_facts(heavy) | {
+        "typical_members": str(typical.count()),
+        "typical_member_email": TYPICAL_MEMBER_EMAIL,
+    }
 
 
 def _seed_everyone(
@@ -259,9 +272,10 @@ def _seed_everyone(
         "feelings": list(Feeling.objects.all()),
         "capacities": list(Capacity.objects.published()),
     }
-    password = make_password(None)  # typical members never sign in
+    # The mixed workload signs typical members in through the login form; one hash for all.
+    password = make_password(HEAVY_MEMBER_PASSWORD)
     typical = User.objects.bulk_create(
-        User(email=f"member-{number}@bench.invalid", password=password)
+        User(email=TYPICAL_MEMBER_EMAIL.format(n=number), password=password)
         for number in range(typical_members)
     )
     _journal(heavy, heavy_entries, rng, content)

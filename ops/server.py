@@ -198,6 +198,16 @@ class AppServer:
         except OSError:
             return set()
 
+    def cpu_seconds(self) -> float:
+        """CPU time the master and its workers have used so far, from /proc."""
+        ticks = 0
+        for pid in (self.master_pid, *self.worker_pids()):
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                # Fields 14 and 15 (utime, stime), counted after the parenthesised name.
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                ticks += int(fields[11]) + int(fields[12])
+        return ticks / os.sysconf("SC_CLK_TCK")
+
     def log_tail(self, lines: int = 30) -> str:
         with contextlib.suppress(OSError):
             text = self.log_path.read_text(errors="replace")
@@ -211,12 +221,15 @@ class AppServer:
         except OSError:
             return 0
 
-    def request_lines(self, since: int = 0) -> list[dict[str, Any]]:
-        """The app's JSON request lines written after `since` (the rest is gunicorn's own)."""
+    def request_lines(self, since: int = 0, until: int | None = None) -> list[dict[str, Any]]:
+        """The app's JSON request lines written after `since` (and before `until`, if given;
+        the rest of the log is gunicorn's own)."""
         lines = []
         with self.log_path.open("rb") as log:
             log.seek(since)
             for raw in log:
+                if until is not None and log.tell() > until:
+                    break
                 if raw.startswith(b'{"ts"'):
                     with contextlib.suppress(json.JSONDecodeError):
                         lines.append(json.loads(raw))

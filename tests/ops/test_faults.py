@@ -15,6 +15,8 @@ from intimacy_app.content.models import Feeling, Pattern
 from intimacy_app.content.services import LoadReport
 from journal import services
 from ops import faults
+from ops.client import entry_form
+from ops.faults import in_django, run
 from ops.pgsandbox import SandboxError
 from tests.factories import UserFactory
 from tests.journal.conftest import CURRENT_KEY
@@ -31,7 +33,7 @@ def test_the_drill_reads_the_token_time_moves_and_feelings_from_the_real_new_ent
 ) -> None:
     client.force_login(member)
 
-    form = faults._entry_form(client.get(reverse("journal:create")).text)
+    form = entry_form(client.get(reverse("journal:create")).text)
 
     assert form is not None
     assert len(form.token) == 36
@@ -41,21 +43,23 @@ def test_the_drill_reads_the_token_time_moves_and_feelings_from_the_real_new_ent
 
 
 def test_a_page_without_the_token_gives_no_form() -> None:
-    assert faults._entry_form("<form><input name='situation'></form>") is None
+    assert entry_form("<form><input name='situation'></form>") is None
 
 
 @pytest.mark.django_db
 def test_rows_are_read_back_by_marker_with_their_links_and_nothing_else(
     tmp_path: Path, library: LoadReport
 ) -> None:
-    drill_member = UserFactory(email=faults.DRILL_MEMBER_EMAIL.format(n=1))
-    move = Pattern.objects.first()
+    drill_member: User = UserFactory(email=faults.DRILL_MEMBER_EMAIL.format(n=1))
+    someone_else: User = UserFactory()
+    move = Pattern.objects.published().first()
+    assert move is not None
     services.entry_create(owner=drill_member, situation="entry-together-7: words", patterns=[move])
     services.entry_create(owner=drill_member, situation="no marker here")
-    services.entry_create(owner=UserFactory(), situation="entry-together-8: not a drill member")
+    services.entry_create(owner=someone_else, situation="entry-together-8: not a drill member")
     out = tmp_path / "rows.json"
 
-    faults.journal_rows(str(out))
+    in_django.journal_rows(str(out))
 
     rows = json.loads(out.read_text())
     assert rows == {
@@ -69,7 +73,7 @@ def test_a_port_taken_between_the_check_and_the_bind_is_retried_on_another(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     free = iter([8105, 8106])
-    monkeypatch.setattr(faults, "free_port", lambda ports: next(free))
+    monkeypatch.setattr(run, "free_port", lambda ports: next(free))
     tried: list[int] = []
 
     def start(port: int) -> int:
@@ -78,7 +82,7 @@ def test_a_port_taken_between_the_check_and_the_bind_is_retried_on_another(
             raise SandboxError("could not bind")
         return port
 
-    assert faults._on_a_free_port(faults.APP_PORTS, start) == 8106
+    assert run._on_a_free_port(faults.APP_PORTS, start) == 8106
     assert tried == [8105, 8106]
 
 

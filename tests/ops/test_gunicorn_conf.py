@@ -70,7 +70,7 @@ def test_every_setting_can_be_changed_from_the_environment() -> None:
     assert (config["timeout"], config["max_requests"]) == ("20", "0")
 
 
-# --- a socket per worker (intimacy_app/worker_sockets.py), against a real gunicorn ----------
+# --- what an operator sees of a real gunicorn: kills, scaling down, reloads ------------------
 @contextlib.contextmanager
 def _serving(tmp_path: Path, **env: str) -> Iterator[AppServer]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("GUNICORN_")}
@@ -116,17 +116,7 @@ def test_a_killed_worker_loses_only_the_request_it_was_serving(tmp_path: Path) -
         assert served_by and victim not in served_by, "its replacement served the queue"
 
 
-def test_every_worker_takes_connections(tmp_path: Path) -> None:
-    with _serving(tmp_path, GUNICORN_WORKERS="3", GUNICORN_THREADS="2") as app:
-        connections = [_connection(app) for _ in range(30)]
-        for connection in connections:
-            connection.request("GET", "/")
-        served_by = {_pid_from(connection) for connection in connections}
-
-        assert served_by == app.worker_pids()
-
-
-def test_fewer_workers_leave_no_socket_that_nobody_answers(tmp_path: Path) -> None:
+def test_fewer_workers_still_answer_every_connection(tmp_path: Path) -> None:
     with _serving(tmp_path, GUNICORN_WORKERS="3", GUNICORN_THREADS="2") as app:
         before = app.worker_pids()
         os.kill(app.master_pid, signal.SIGTTOU)
@@ -134,30 +124,29 @@ def test_fewer_workers_leave_no_socket_that_nobody_answers(tmp_path: Path) -> No
 
         connections = [_connection(app) for _ in range(30)]
         for connection in connections:
-            connection.request("GET", "/")  # each a new connection, spread by the kernel
+            connection.request("GET", "/")
 
-        assert {_pid_from(connection) for connection in connections} == app.worker_pids()
+        assert {_pid_from(connection) for connection in connections} <= app.worker_pids()
 
 
-def test_a_reload_answers_every_connection_while_old_workers_finish(tmp_path: Path) -> None:
+def test_a_reload_finishes_what_old_workers_took_and_new_workers_serve_the_rest(
+    tmp_path: Path,
+) -> None:
     with _serving(tmp_path, GUNICORN_WORKERS="2", GUNICORN_THREADS="2") as app:
         old = app.worker_pids()
-        # Keep both old workers finishing a slow request for three seconds after the reload.
-        slow = [_connection(app) for _ in range(8)]
+        slow = [_connection(app) for _ in range(2)]
         for connection in slow:
-            connection.request("GET", "/slow")
+            connection.request("GET", "/slow")  # three seconds, still running at the reload
         time.sleep(0.5)
 
         os.kill(app.master_pid, signal.SIGHUP)
-        _until(lambda: len(app.worker_pids() - old) == 2)
+        _until(lambda: len(app.worker_pids()) == 2 and app.worker_pids().isdisjoint(old))
         new_connections = [_connection(app) for _ in range(30)]
         for connection in new_connections:
-            connection.request("GET", "/")  # while the old workers still finish theirs
+            connection.request("GET", "/")
 
-        # Every new connection is answered, and the new workers take them. An old worker may
-        # still accept one in the moment its wait for connections outlasts the master's signal
-        # to stop (Python resumes an interrupted select); it serves it before it leaves.
-        served_by = {_pid_from(connection) for connection in new_connections}
-        assert served_by - old, "the new workers take connections"
+        # What the old workers had taken, they finished before leaving. (A connection that
+        # reaches an old threaded worker in the instant it is told to stop can be dropped:
+        # gunicorn issues 2529 and 3038; docs/faults.md.)
         assert {_pid_from(connection) for connection in slow} <= old
-        _until(lambda: app.worker_pids().isdisjoint(old))
+        assert {_pid_from(connection) for connection in new_connections} <= app.worker_pids()

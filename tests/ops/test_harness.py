@@ -12,12 +12,13 @@ from django.test.utils import CaptureQueriesContext
 
 from intimacy_app.accounts.models import User
 from ops import harness_settings
-from ops.bench import Row, markdown, report
-from ops.faults import Hit
+from ops.bench import still_answers
+from ops.faults.hits import Hit
 from ops.harness_views import BASELINE_ROWS
 from ops.load import Measurement, first_view_url
-from ops.pages import BASELINE, PAGES, Page
+from ops.pages import BASELINE, MIXED, PAGES, Page
 from ops.pgsandbox import PostgresSandbox, SandboxError, find_bin_dir
+from ops.report import Row, markdown, report
 from ops.seed import SEED_SETS, run_seeders
 
 
@@ -115,6 +116,36 @@ def test_each_page_is_compared_with_the_baselines_measured_just_before_and_after
         "slow": (0.2, [0.2, 0.2], False),
     }
     assert result["baseline"] == {"requests_per_second": 600.0, "min": 300.0, "max": 1000.0}
+
+
+@pytest.mark.parametrize(
+    ("p99_ms", "errors", "met"),
+    [(200.0, 0, True), (300.0, 0, False), (200.0, 1, False)],
+    ids=["within its limits", "p99 too slow", "an error"],
+)
+def test_the_mixed_workload_meets_its_floor_only_with_its_p99_and_no_errors(
+    p99_ms: float, errors: int, met: bool
+) -> None:
+    samples = tuple([10.0] * 98 + [p99_ms] * 2)
+    mix = Measurement(100, 10, 10, p99_ms, errors, p95_ms=10, samples_ms=samples)
+    row = Row(MIXED, None, rounds=[mix])
+
+    result = report([[_measured(20)], [_measured(20)]], [row], {})
+
+    mixed = result["pages"][1]
+    assert (mixed["ratio"], mixed["p99_ms"], mixed["errors"]) == (0.5, p99_ms, errors)
+    assert mixed["meets_target"] is met
+
+
+def test_a_page_that_stops_answering_as_expected_during_the_run_is_reported() -> None:
+    confirm_first = Row(Page("export", "/e"), None, check=lambda: 302)
+    still_fine = Row(Page("home", "/"), None, check=lambda: 200)
+
+    still_answers(confirm_first, 3)
+    still_answers(still_fine, 3)
+
+    assert confirm_first.problem == "answered 302 after round 3, expected 200"
+    assert still_fine.problem is None
 
 
 def test_a_page_that_does_not_answer_as_expected_is_reported_not_measured() -> None:
