@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -31,11 +31,13 @@ from quiz.models import (
     PRIMARY_INSTRUMENT_SLUG,
     Answer,
     Attempt,
+    ChangeVerdict,
     Focus,
     Instrument,
     InstrumentVersion,
     Item,
     PatternScore,
+    ReferenceFigure,
 )
 from quiz.selectors import (
     SESSION_KEY,
@@ -47,12 +49,39 @@ from quiz.selectors import (
     session_attempt_ids,
 )
 
-ITEMS_PATH = Path(__file__).resolve().parent / "data" / "items.json"
+DATA_DIR = Path(__file__).resolve().parent / "data"
+ITEMS_PATH = DATA_DIR / "items.json"  # version 1, as first shipped: three statements a pattern
+# The shipped versions, in order; a fresh install publishes the last. Version 2 (issue 19) gives
+# each pattern five statements, two of them reverse-keyed, and asks about the past month.
+SHIPPED_VERSIONS = (ITEMS_PATH, DATA_DIR / "items_v2.json")
 INSTRUMENT_NAME = "The withdrawal patterns quiz"
 # Room for editors to slot new items between the shipped ones without renumbering.
 ORDER_GAP = 10
 # A visitor's session remembers this many attempts at most, newest kept.
 MAX_SESSION_ATTEMPTS = 20
+
+
+# What a published version needs of every pattern (issue 19): with three statements a score
+# moved in steps of 8 and its reliability was about 0.55.
+MIN_ITEMS_PER_PATTERN = 5
+MIN_REVERSED_PER_PATTERN = 2
+
+# A version's reference figures until REFERENCE_MIN_PEOPLE people have a first attempt at it
+# (see version_fix_reference). Stated with their source on the version's admin pages.
+REFERENCE_MIN_PEOPLE = 200
+DEFAULT_PATTERN_SD = 18.0
+DEFAULT_PATTERN_RELIABILITY = 0.67
+DEFAULT_OVERALL_SD = 12.0
+DEFAULT_OVERALL_RELIABILITY = 0.90
+DEFAULT_REFERENCE_SOURCE = (
+    "Shipped defaults, used until 200 people have finished this version for the first time. "
+    "Each pattern: SD 18 points, about the spread of adult attachment-avoidance scales such as "
+    "the ECR-R (Fraley, Waller and Brennan 2000; SD about 1.1 on its 1-7 scale) rescaled to "
+    "0-100; reliability 0.67, the Spearman-Brown projection to five statements of the 0.55 "
+    "estimated for version 1's three. Overall score: SD 12, what averaging thirteen pattern "
+    "scores that correlate about 0.4 leaves of 18; reliability 0.90, the Spearman-Brown figure "
+    "for 65 statements whose average correlation is 0.13."
+)
 
 
 class AttemptAlreadyCompleted(ValidationError):
@@ -81,15 +110,33 @@ def _assert_publishable(version: InstrumentVersion) -> None:
             code="not_draft",
             params={"number": version.number, "status": version.get_status_display().lower()},
         )
-    per_pattern = Counter(version.items.values_list("pattern__name", flat=True))
+    scored = version.items.filter(kind=Item.Kind.PATTERN)
+    per_pattern = Counter(scored.values_list("pattern__name", flat=True))
+    reversed_per_pattern = Counter(
+        scored.filter(reverse_keyed=True).values_list("pattern__name", flat=True)
+    )
     if not per_pattern:
         raise ValidationError("A version needs statements before it can be published.")
-    if thin := sorted(name for name, count in per_pattern.items() if count < 2):
+    thin = sorted(
+        name
+        for name, count in per_pattern.items()
+        if count < MIN_ITEMS_PER_PATTERN or reversed_per_pattern[name] < MIN_REVERSED_PER_PATTERN
+    )
+    if thin:
         raise ValidationError(
-            "Each pattern needs at least two statements so its reliability can be measured; "
-            "these have one: %(patterns)s.",
+            "Each pattern needs at least %(items)s statements, %(reversed)s of them "
+            "reverse-keyed, for its score to carry what the results page says about it; "
+            "these have fewer: %(patterns)s.",
             code="too_few_items",
-            params={"patterns": ", ".join(thin)},
+            params={
+                "items": MIN_ITEMS_PER_PATTERN,
+                "reversed": MIN_REVERSED_PER_PATTERN,
+                "patterns": ", ".join(thin),
+            },
+        )
+    if version.items.filter(kind=Item.Kind.IMPACT).count() > 1:
+        raise ValidationError(
+            "A version has at most one statement about what pulling away costs.", code="impact"
         )
 
 
@@ -105,7 +152,36 @@ def version_publish(*, version: InstrumentVersion) -> InstrumentVersion:
     version.status = InstrumentVersion.Status.PUBLISHED
     version.published_at = timezone.now()
     version.save(update_fields=["status", "published_at"])
+    if not version.reference_figures.exists():
+        _reference_defaults(version)
     return version
+
+
+def _reference_defaults(version: InstrumentVersion) -> None:
+    """Give a version the shipped reference figures, one per pattern and one overall."""
+    slugs = version.items.filter(kind=Item.Kind.PATTERN).values_list("pattern__slug", flat=True)
+    ReferenceFigure.objects.bulk_create(
+        [
+            ReferenceFigure(
+                version=version,
+                pattern_slug="",
+                sd=DEFAULT_OVERALL_SD,
+                reliability=DEFAULT_OVERALL_RELIABILITY,
+            ),
+            *(
+                ReferenceFigure(
+                    version=version,
+                    pattern_slug=slug,
+                    sd=DEFAULT_PATTERN_SD,
+                    reliability=DEFAULT_PATTERN_RELIABILITY,
+                )
+                for slug in sorted(set(slugs))
+            ),
+        ]
+    )
+    version.reference_source = DEFAULT_REFERENCE_SOURCE
+    version.reference_people = 0
+    version.save(update_fields=["reference_source", "reference_people"])
 
 
 @transaction.atomic
@@ -125,6 +201,7 @@ def version_new_draft(*, version: InstrumentVersion) -> InstrumentVersion:
     Item.objects.bulk_create(
         Item(
             version=draft,
+            kind=item.kind,
             pattern_id=item.pattern_id,
             text=item.text,
             reverse_keyed=item.reverse_keyed,
@@ -136,21 +213,41 @@ def version_new_draft(*, version: InstrumentVersion) -> InstrumentVersion:
 
 
 @transaction.atomic
-def instrument_load(*, path: Path = ITEMS_PATH) -> LoadReport:
-    """Create the shipped quiz as version 1, published; running it again changes nothing.
+def instrument_load(*, paths: Sequence[Path] = SHIPPED_VERSIONS) -> LoadReport:
+    """Create the shipped versions the instrument does not have yet, and publish the last.
 
-    Once the instrument has any version, editors own it and the file is not read again.
+    The file at index i is version i + 1. It is added only while the instrument's newest
+    version is the one before it: once editors have made a version of their own with that
+    number or later, the instrument is theirs and the file is not read. Running it again
+    changes nothing. An earlier shipped version added in the same run goes straight to
+    retired, as it would have been had the install been made when it was live.
     """
-    rows = json.loads(path.read_text(encoding="utf-8"))
     report = LoadReport()
     instrument, created = Instrument.objects.get_or_create(
         slug=PRIMARY_INSTRUMENT_SLUG, defaults={"name": INSTRUMENT_NAME}
     )
     report.count(Instrument, created=created, changed=created)
-    if instrument.versions.exists():
-        return report
+    for number, path in enumerate(paths, start=1):
+        if next_version_number(instrument=instrument) != number:
+            continue
+        version = _load_version(instrument, number, path, report)
+        if number < len(paths):
+            version.status = InstrumentVersion.Status.RETIRED
+            version.save(update_fields=["status"])
+        else:
+            version_publish(version=version)
+    return report
 
-    slugs = {row["pattern"] for row in rows}
+
+def _load_version(
+    instrument: Instrument, number: int, path: Path, report: LoadReport
+) -> InstrumentVersion:
+    """Version `number` as the file at `path` gives it: a list of statements (version 1), or
+    the version's instruction and page size with its statements."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    rows = data if isinstance(data, list) else data["items"]
+    settings_ = {} if isinstance(data, list) else {k: v for k, v in data.items() if k != "items"}
+    slugs = {row["pattern"] for row in rows if "pattern" in row}
     patterns = Pattern.objects.in_bulk(slugs, field_name="slug")
     if missing := sorted(slugs - patterns.keys()):
         raise ValidationError(
@@ -159,22 +256,22 @@ def instrument_load(*, path: Path = ITEMS_PATH) -> LoadReport:
             code="missing_patterns",
             params={"missing": ", ".join(missing)},
         )
-    version = InstrumentVersion.objects.create(instrument=instrument, number=1)
+    version = InstrumentVersion.objects.create(instrument=instrument, number=number, **settings_)
     report.count(InstrumentVersion, created=True, changed=True)
     Item.objects.bulk_create(
         Item(
             version=version,
-            pattern=patterns[row["pattern"]],
+            kind=row.get("kind", Item.Kind.PATTERN),
+            pattern=patterns[row["pattern"]] if "pattern" in row else None,
             text=row["text"],
-            reverse_keyed=row["reverse"],
+            reverse_keyed=row.get("reverse", False),
             order=index * ORDER_GAP,
         )
         for index, row in enumerate(rows, start=1)
     )
     for _ in rows:
         report.count(Item, created=True, changed=True)
-    version_publish(version=version)
-    return report
+    return version
 
 
 # --- Attempts -----------------------------------------------------------------------------------
@@ -353,7 +450,9 @@ def attempt_answer_known_step(
 
 @transaction.atomic
 def attempt_complete(*, attempt: Attempt) -> Attempt:
-    """Score a fully answered attempt and store its per-pattern scores, once.
+    """Score a fully answered attempt and store its scores, once: each pattern's, the overall
+    score, whether the answers were too uniform to read, and (for a member) how each score
+    moved since their earlier results on the same track.
 
     The row lock makes a double submit score once: the second caller waits, then finds the
     attempt complete and gets AttemptAlreadyCompleted.
@@ -368,30 +467,103 @@ def attempt_complete(*, attempt: Attempt) -> Attempt:
             code="unanswered",
             params={"count": unanswered},
         )
+    patterns = {item.pk: item.pattern for item in items if item.pattern is not None}
+    keys = [
+        scoring.ItemKey(item.pk, patterns[item.pk].slug, item.reverse_keyed)
+        for item in items
+        if item.pk in patterns
+    ]
+    scored = {key.item_id: answers[key.item_id] for key in keys}
     results = scoring.score_answers(
-        answers,
-        keys=[scoring.ItemKey(item.pk, item.pattern.slug, item.reverse_keyed) for item in items],
-        bands=scoring.Bands(version.band_some_from, version.band_strong_from),
+        scored, keys=keys, bands=scoring.Bands(version.band_some_from, version.band_strong_from)
     )
-    patterns = {item.pattern.slug: item.pattern for item in items}
+    by_slug = {pattern.slug: pattern for pattern in patterns.values()}
     PatternScore.objects.bulk_create(
         PatternScore(
             attempt=locked,
-            pattern=patterns[result.pattern],
+            pattern=by_slug[result.pattern],
             pattern_slug=result.pattern,
-            pattern_name=patterns[result.pattern].name,
-            rank=rank,
+            pattern_name=by_slug[result.pattern].name,
+            rank=result.rank,
             mean=result.mean,
             score=result.score,
             band=result.band.value,
             item_count=result.item_count,
         )
-        for rank, result in enumerate(results, start=1)
+        for result in results
     )
+    locked.overall_score = scoring.overall_score(scored, keys=keys)
+    locked.hard_to_read = scoring.looks_straight_lined(list(scored.values()))
     locked.completed_at = timezone.now()
-    locked.save(update_fields=["completed_at", "updated_at"])
+    locked.save(update_fields=["completed_at", "updated_at", "overall_score", "hard_to_read"])
+    if locked.user_id is not None:
+        _judge_changes(locked, user_id=locked.user_id)
     member_cache.data_changed(owner_id=locked.user_id)  # a new result on history
     return locked
+
+
+def _judge_changes(attempt: Attempt, *, user_id: int) -> None:
+    """Judge how each of a member's completed attempt's scores moved since the attempt just
+    before it and since the first, on its track (version and focus), and store the verdicts:
+    they are shown from then on exactly as judged now, whatever the reference figures become.
+
+    Nothing is judged for a version without reference figures (version 1, scored before
+    they existed) or for a first result.
+    """
+    figures = {figure.pattern_slug: figure for figure in attempt.version.reference_figures.all()}
+    earlier = list(
+        Attempt.objects.completed()
+        .filter(
+            user_id=user_id,
+            version_id=attempt.version_id,
+            focus__in=_track_focuses(attempt),
+            completed_at__lt=attempt.completed_at,
+        )
+        .prefetch_related("scores")
+        .order_by("completed_at")
+    )
+    if not figures or not earlier:
+        return
+    baselines = {ChangeVerdict.Since.LAST: earlier[-1]}
+    if len(earlier) > 1:
+        baselines[ChangeVerdict.Since.FIRST] = earlier[0]
+    after = _stored_scores(attempt)
+    verdicts = []
+    for since, baseline in baselines.items():
+        before = _stored_scores(baseline)
+        days = (attempt.completed_at - baseline.completed_at) / timedelta(days=1)  # type: ignore[operator]
+        for slug in figures.keys() & after.keys() & before.keys():
+            threshold = scoring.reliable_change_threshold(
+                sd=figures[slug].sd, alpha=figures[slug].reliability
+            )
+            verdict = scoring.change_verdict(
+                before[slug], after[slug], days_apart=days, threshold=threshold
+            )
+            verdicts.append(
+                ChangeVerdict(
+                    attempt=attempt,
+                    baseline=baseline,
+                    since=since,
+                    pattern_slug=slug,
+                    amount=after[slug] - before[slug],
+                    threshold=threshold,
+                    verdict=verdict.value,
+                )
+            )
+    ChangeVerdict.objects.bulk_create(verdicts, ignore_conflicts=True)
+
+
+def _stored_scores(attempt: Attempt) -> dict[str, float]:
+    """The attempt's stored scores by pattern slug, and the overall score under ""."""
+    scores = {score.pattern_slug: score.score for score in attempt.scores.all()}
+    if attempt.overall_score is not None:
+        scores[""] = attempt.overall_score
+    return scores
+
+
+def _track_focuses(attempt: Attempt) -> list[str]:
+    """The focus values on the attempt's track: no focus chosen is closeness in general."""
+    return ["", Focus.GENERAL] if attempt.track == Focus.GENERAL else [attempt.focus]
 
 
 @transaction.atomic
@@ -405,6 +577,9 @@ def attempt_claim(*, session: SessionBase, user: User) -> int:
         return 0
     claimed = Attempt.objects.filter(pk__in=ids, user__isnull=True).update(user=user)
     session.pop(SESSION_KEY, None)
+    # A result taken as a visitor is judged against the member's earlier ones when it joins them.
+    for attempt in Attempt.objects.completed().filter(pk__in=ids, user=user, verdicts=None):
+        _judge_changes(attempt, user_id=user.pk)
     if claimed:  # their results and history now hold these attempts
         member_cache.data_changed(owner_id=user.pk)
     return claimed
