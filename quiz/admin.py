@@ -19,8 +19,8 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 
-from quiz import selectors, services
-from quiz.models import Instrument, InstrumentVersion, Item
+from quiz import scoring, selectors, services
+from quiz.models import Instrument, InstrumentVersion, Item, ReferenceFigure
 
 
 class ItemFormSet(BaseInlineFormSet):
@@ -36,7 +36,7 @@ class ItemInline(admin.TabularInline):
     model = Item
     formset = ItemFormSet
     extra = 0
-    fields = ("order", "text", "pattern", "reverse_keyed")
+    fields = ("order", "text", "kind", "pattern", "reverse_keyed")
     autocomplete_fields = ("pattern",)
     ordering = ("order", "pk")
 
@@ -51,6 +51,29 @@ class ItemInline(admin.TabularInline):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return super().has_delete_permission(request, obj) and self._editable(obj)
+
+
+class ReferenceFigureInline(admin.TabularInline):
+    """The version's reference figures, read-only: shipped defaults, or computed once from
+    people's first attempts and then fixed (see services.version_fix_reference)."""
+
+    model = ReferenceFigure
+    fields = ("pattern_slug", "sd", "reliability", "change_threshold")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name_plural = "Reference figures (for uncertainty ranges and reliable change)"
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description="smallest real change (points)")
+    def change_threshold(self, obj: ReferenceFigure) -> str:
+        threshold = scoring.reliable_change_threshold(sd=obj.sd, alpha=obj.reliability)
+        return f"{threshold:.1f}"
 
 
 class InstrumentVersionForm(forms.ModelForm):
@@ -75,9 +98,29 @@ class InstrumentVersionAdmin(admin.ModelAdmin):
     list_display = ("__str__", "status", "item_count", "completed_count", "published_at")
     list_filter = ("instrument", "status")
     list_select_related = ("instrument",)
-    readonly_fields = ("number", "status", "published_at", "statistics_link")
+    readonly_fields = (
+        "number",
+        "status",
+        "published_at",
+        "statistics_link",
+        "reference_source",
+        "reference_people",
+        "reference_fixed_at",
+    )
     fieldsets = (
-        (None, {"fields": ("instrument", "number", "status", "published_at", "items_per_step")}),
+        (
+            None,
+            {
+                "fields": (
+                    "instrument",
+                    "number",
+                    "status",
+                    "published_at",
+                    "instruction",
+                    "items_per_step",
+                )
+            },
+        ),
         (
             "Bands",
             {
@@ -92,9 +135,18 @@ class InstrumentVersionAdmin(admin.ModelAdmin):
                 "description": "The words shown for each point of the 1-5 scale.",
             },
         ),
+        (
+            "Reference figures",
+            {
+                "fields": ("reference_source", "reference_people", "reference_fixed_at"),
+                "description": "Where the figures below come from. Until enough people have "
+                "finished this version for the first time they are shipped defaults; then they "
+                "are computed once from those first attempts and never change again.",
+            },
+        ),
         ("Statistics", {"fields": ("statistics_link",)}),
     )
-    inlines = (ItemInline,)
+    inlines = (ItemInline, ReferenceFigureInline)
     actions = ("publish", "make_new_draft")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[InstrumentVersion]:

@@ -100,9 +100,11 @@ class InstrumentVersion(models.Model):
     # Where the reference figures (ReferenceFigure) come from. Zero people: the shipped
     # defaults, until enough people's first attempts exist; then they are computed once from
     # those and fixed for good, so a change judged against them is judged the same way forever.
-    reference_source = models.TextField(blank=True, editable=False)
-    reference_people = models.PositiveIntegerField(default=0, editable=False)
-    reference_fixed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    reference_source = models.TextField("where they come from", blank=True, editable=False)
+    reference_people = models.PositiveIntegerField(
+        "people they were computed from", default=0, editable=False
+    )
+    reference_fixed_at = models.DateTimeField("computed on", null=True, blank=True, editable=False)
 
     objects = InstrumentVersionQuerySet.as_manager()
 
