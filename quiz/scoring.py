@@ -153,6 +153,22 @@ def _keyed_answers(
     return [(key, keyed_value(answers[key.item_id], reverse=key.reverse)) for key in keys]
 
 
+def where_to_start(scores: Sequence[tuple[str, float, Band]]) -> list[str]:
+    """The patterns the results page suggests starting with, by the rule it states.
+
+    `scores` are (pattern, score, band), strongest first. The rule: every pattern at the top
+    score (a tie is shown as a tie, never broken); when that is one pattern alone, also every
+    pattern at the next score down; and only patterns that show up at least "some". Empty when
+    nothing does.
+    """
+    showing = [(pattern, _comparable(score)) for pattern, score, band in scores if band != Band.LOW]
+    levels = sorted({score for _, score in showing}, reverse=True)
+    top = [pattern for pattern, score in showing if levels and score == levels[0]]
+    if len(top) == 1 and len(levels) > 1:
+        top += [pattern for pattern, score in showing if score == levels[1]]
+    return top
+
+
 def overall_score(answers: Mapping[int, int], *, keys: Sequence[ItemKey]) -> float:
     """The mean of every keyed answer on 0-100: the steadiest single line for a trend, since it
     rests on all the statements rather than a pattern's few."""
@@ -228,6 +244,19 @@ def alpha_if_deleted(rows: Sequence[Sequence[float]]) -> list[float | None]:
         cronbach_alpha([[value for i, value in enumerate(row) if i != index] for row in rows])
         for index in range(k)
     ]
+
+
+def spread_and_reliability(rows: Sequence[Sequence[int]]) -> tuple[float, float] | None:
+    """A score's reference figures from keyed answers (one row per person, one column per
+    statement): the SD of the 0-100 scores and Cronbach's alpha, clipped to [0, 1]. None when
+    either cannot be computed."""
+    if len(rows) < 2:
+        return None
+    alpha = cronbach_alpha(rows)
+    if alpha is None:
+        return None
+    sd = statistics.stdev(scale_to_100(statistics.fmean(row)) for row in rows)
+    return sd, min(max(alpha, 0.0), 1.0)
 
 
 def standard_error(*, sd: float, reliability: float) -> float:

@@ -26,10 +26,13 @@ from quiz.scoring import (
     reliable_change_threshold,
     scale_to_100,
     score_answers,
+    spread_and_reliability,
     standard_error,
+    where_to_start,
 )
 
 BANDS = Bands(some_from=40, strong_from=70)
+LOW, SOME, STRONG = Band.LOW, Band.SOME, Band.STRONG
 # Two patterns, three items each; "quiet" has its middle item reverse-keyed.
 KEYS = [
     ItemKey(1, "leaving"),
@@ -126,6 +129,33 @@ def test_equal_means_from_different_numbers_of_statements_are_a_tie() -> None:
     keys = [ItemKey(i, "three") for i in (1, 2, 3)] + [ItemKey(i, "six") for i in range(4, 10)]
     answers = {1: 4, 2: 4, 3: 2, 4: 4, 5: 4, 6: 2, 7: 4, 8: 4, 9: 2}
     assert [r.rank for r in score_answers(answers, keys=keys, bands=BANDS)] == [1, 1]
+
+
+@pytest.mark.parametrize(
+    ("scores", "start"),
+    [
+        # One clear top: the next score joins it.
+        ([("a", 80, STRONG), ("b", 60, SOME), ("c", 50, SOME)], ["a", "b"]),
+        # Four tied at the top: all four, and nothing more.
+        (
+            [("a", 60, SOME), ("b", 60, SOME), ("c", 60, SOME), ("d", 60, SOME), ("e", 55, SOME)],
+            ["a", "b", "c", "d"],
+        ),
+        # One top, then a tie for second: both of the second.
+        (
+            [("a", 80, STRONG), ("b", 60, SOME), ("c", 60, SOME), ("d", 40, SOME)],
+            ["a", "b", "c"],
+        ),
+        # Only one pattern shows up at all.
+        ([("a", 45, SOME), ("b", 30, LOW)], ["a"]),
+        # Nothing shows up: nowhere in particular to start.
+        ([("a", 35, LOW), ("b", 35, LOW)], []),
+    ],
+)
+def test_where_to_start_is_the_top_score_with_its_ties_or_the_top_two_scores(
+    scores: list[tuple[str, float, Band]], start: list[str]
+) -> None:
+    assert where_to_start(scores) == start
 
 
 def test_the_overall_score_is_the_mean_of_every_keyed_answer() -> None:
@@ -271,6 +301,17 @@ def test_alpha_if_deleted_is_the_alpha_of_the_other_items() -> None:
     rows = [[1, 1, 2], [2, 2, 3], [3, 3, 1]]
     assert alpha_if_deleted(rows) == pytest.approx([-2, -2, 1])
     assert alpha_if_deleted([]) == []
+
+
+def test_reference_figures_from_people_by_hand() -> None:
+    # Rows [1, 2], [2, 3], [3, 4]: means 1.5, 2.5, 3.5 -> 12.5, 37.5, 62.5, SD 25; alpha 1.
+    assert spread_and_reliability([[1, 2], [2, 3], [3, 4]]) == pytest.approx((25.0, 1.0))
+    # Rows [1, 3], [3, 1], [2, 2]: alpha is -inf-like (no spread in totals): cannot be computed.
+    assert spread_and_reliability([[1, 3], [3, 1], [2, 2]]) is None
+    # A negative alpha is stored as 0: the scale says nothing reliable.
+    figures = spread_and_reliability([[1, 2], [2, 3], [3, 1]])
+    assert figures is not None and figures[1] == 0
+    assert spread_and_reliability([[1, 2]]) is None
 
 
 def test_the_standard_error_of_measurement_by_hand() -> None:
