@@ -98,15 +98,12 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-    # Let psycopg keep prepared statements. Django's own cursors never prepare (they write the
-    # values into the SQL); only the few statements nearly every request runs ask for it, through
-    # intimacy_app.prepared.prepared_cursor, so PostgreSQL plans each once per connection. Turn it
-    # off behind a pooler in transaction mode that cannot keep them (PgBouncer before 1.21).
-    if env.bool("DATABASE_PREPARED_STATEMENTS", default=True):
-        DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 0
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and sessions: local memory by default, Redis when REDIS_URL is set -----------------
+# Sessions are Django's cached_db engine, with each row knowing its member
+# (intimacy_app.accounts.sessions). Its cache is Redis when there is one; otherwise a dummy
+# cache, so sessions are plainly rows of the database, shared by every worker.
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
@@ -116,31 +113,22 @@ if REDIS_URL:
             "OPTIONS": {"CLIENT_CLASS": "django_redis.client.DefaultClient"},
         }
     }
-    SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+    SESSION_CACHE_ALIAS = "default"
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    # A member's session is a row of the database, knowing its member (accounts.MemberSession),
-    # so that signing out everywhere and deleting an account remove it; `manage.py
-    # clearsessions` deletes expired rows. A visitor's session is kept, signed, in their cookie
-    # (accounts.sessions), so reading it costs no query and the server keeps nothing of it.
-    SESSION_ENGINE = "intimacy_app.accounts.sessions"
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "sessions": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"},
+    }
+    SESSION_CACHE_ALIAS = "sessions"
+SESSION_ENGINE = "intimacy_app.accounts.sessions"
 
-# A member's own pages, rendered from decrypted journal text and quiz answers, are cached in each
-# worker's memory and nowhere else: never in Redis, never on disk (see accounts.member_cache).
+# Copies of a member's slow pages, rendered from decrypted journal text and quiz answers, kept in
+# each worker's memory and nowhere else: never in Redis, never on disk (accounts.member_cache).
 CACHES["member"] = {
     "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
     "LOCATION": "member-pages",
     "TIMEOUT": 10 * 60,
     "OPTIONS": {"MAX_ENTRIES": 1000},
-}
-
-# The quiz's statements as the step page writes them, one copy per statement, answer and error
-# (quiz.forms.Row.rendered_as), shared by everyone and held in each worker's memory.
-CACHES["statements"] = {
-    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-    "LOCATION": "quiz-statements",
-    "TIMEOUT": 60 * 60,
-    "OPTIONS": {"MAX_ENTRIES": 2000},
 }
 
 # A signed-in session ends after this long without a request, and this long after sign-in
@@ -155,8 +143,7 @@ LOGIN_REDIRECT_URL = "accounts:account"
 LOGOUT_REDIRECT_URL = "home"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # refuses locked-out sign-ins before any check
-    # ModelBackend, reading the member with the session row where it can (accounts.backends)
-    "intimacy_app.accounts.backends.MemberBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 # Sign-in throttling (django-axes): after AXES_FAILURE_LIMIT failures within the cool-off, an

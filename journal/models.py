@@ -16,7 +16,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from intimacy_app.content.models import Capacity, Feeling, Pattern
-from intimacy_app.content.selectors import library_version
 from journal.fields import EncryptedTextField
 
 TEXT_MAX_LENGTH = 4000
@@ -178,25 +177,6 @@ class Entry(models.Model):
     @property
     def has_follow_up(self) -> bool:
         return bool(self.follows_up_id or self.tried or self.follow_up_note)
-
-    @property
-    def card_version(self) -> str:
-        """All that an entry's card (journal/entry_detail.html) shows and can change while its
-        id stays: the card is cached under it, in the member's cache (accounts.member_cache).
-        An edit of the entry's own fields moves `updated_at`; its moves and feelings, the earlier
-        entry it follows up, the library's names and the time zone are named here too."""
-        earlier = self.follows_up
-        return "|".join(
-            str(part)
-            for part in (
-                self.updated_at.timestamp(),
-                earlier.updated_at.timestamp() if earlier is not None else "",
-                [pattern.pk for pattern in self.patterns.all()],
-                [feeling.pk for feeling in self.feelings.all()],
-                library_version(),
-                timezone.get_current_timezone_name(),
-            )
-        )
 
     @property
     def unreadable_fields(self) -> list[str]:

@@ -22,7 +22,7 @@ from intimacy_app.content.models import Capacity, Feeling, Pattern, Prompt
 from journal import charts
 from journal.fields import StoredText
 from journal.models import ENCRYPTED_FIELDS, Entry, EntryQuerySet
-from quiz.selectors import latest_result, strongest_patterns
+from quiz.selectors.results import latest_result, strongest_patterns
 
 Member = AbstractBaseUser | AnonymousUser
 PAGE_SIZE = 20

@@ -30,7 +30,6 @@ from django_htmx.middleware import HtmxDetails
 from intimacy_app.accounts import member_cache
 from intimacy_app.accounts.decorators import recent_auth_required
 from intimacy_app.accounts.models import User
-from intimacy_app.content.selectors import library_version
 from journal import selectors, services, transfer
 from journal.forms import (
     DeleteAllForm,
@@ -113,13 +112,8 @@ def _form_key(entry: Entry | None) -> str:
 @member_view
 def entry_list(request: MemberRequest) -> HttpResponse:
     """The member's entries, newest first, searched and filtered from the query string."""
-    # Building the filter form is a good part of a cached page's time; with no query there is
-    # nothing to check, so it is only built if the page has to be rendered.
-    form = SimpleLazyObject(lambda: EntryFilterForm(request.GET))
-    keys = {
-        "fragment_key": member_cache.fragment_key(request),
-        "library_version": library_version(),
-    }
+    form = EntryFilterForm(request.GET)
+    keys = {"member_key": member_cache.member_key(request)}
     if request.GET and not form.is_valid():
         invalid = {"filter_form": form, "page": None, **keys}
         return _page(request, "journal/entry_list.html", "results", invalid, status=400)
@@ -130,7 +124,7 @@ def entry_list(request: MemberRequest) -> HttpResponse:
     context: dict[str, Any] = {
         "filter_form": form,
         "filters": filters,
-        # Read only when the cached copy of the list is missing or out of date.
+        # Read only when the kept copy of the list is missing or out of date (member_cache).
         "page": SimpleLazyObject(
             lambda: selectors.entry_page(user=request.user, filters=filters, number=number)
         ),
@@ -264,14 +258,14 @@ def insights(request: MemberRequest) -> HttpResponse:
     """What the journal shows over a period: charts with tables, counts, how plans went."""
     form = InsightsForm(request.GET)
     if not form.is_valid():
-        invalid = {"form": form, "fragment_key": member_cache.fragment_key(request)}
+        invalid = {"form": form, "member_key": member_cache.member_key(request)}
         return render(request, "journal/insights.html", invalid, status=400)
     weeks = form.cleaned_data["weeks"]
     context = {
         "form": form,
         "insights": SimpleLazyObject(lambda: selectors.insights(user=request.user, weeks=weeks)),
         # "The last weeks" move on with the calendar, so today is part of the key.
-        "fragment_key": member_cache.fragment_key(request, timezone.localdate()),
+        "member_key": member_cache.member_key(request, timezone.localdate()),
     }
     return render(request, "journal/insights.html", context)
 

@@ -32,7 +32,7 @@ from intimacy_app.content.services import library_load
 from journal.models import Entry
 from quiz import services as quiz_services
 from quiz.models import Answer, Attempt
-from quiz.selectors import current_version
+from quiz.selectors.attempts import current_version
 
 Facts = dict[str, str]
 Seeder = Callable[[], Facts]

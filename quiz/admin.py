@@ -19,8 +19,10 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 
-from quiz import scoring, selectors, services
+from quiz import scoring, services
 from quiz.models import Instrument, InstrumentVersion, Item, ReferenceFigure
+from quiz.selectors import statistics
+from quiz.selectors.attempts import next_version_number
 
 
 class ItemFormSet(BaseInlineFormSet):
@@ -181,7 +183,7 @@ class InstrumentVersionAdmin(admin.ModelAdmin):
         self, request: HttpRequest, obj: InstrumentVersion, form: Any, change: bool
     ) -> None:
         if not change:
-            obj.number = selectors.next_version_number(instrument=obj.instrument)
+            obj.number = next_version_number(instrument=obj.instrument)
         super().save_model(request, obj, form, change)
 
     def change_view(
@@ -259,12 +261,12 @@ class InstrumentVersionAdmin(admin.ModelAdmin):
         )
 
     def get_urls(self) -> list[URLPattern]:
-        statistics = path(
+        statistics_url = path(
             "<int:pk>/statistics/",
             self.admin_site.admin_view(self.statistics_view),
             name="quiz_instrumentversion_statistics",
         )
-        return [statistics, *super().get_urls()]
+        return [statistics_url, *super().get_urls()]
 
     def statistics_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         """Totals across everyone's completed attempts; only shown once there are enough."""
@@ -276,10 +278,10 @@ class InstrumentVersionAdmin(admin.ModelAdmin):
             "opts": self.opts,
             "title": f"Statistics: {version}",
             "version": version,
-            "stats": selectors.version_statistics(version=version),
-            "minimum": selectors.MIN_ATTEMPTS_FOR_STATISTICS,
-            "fallback_alpha": selectors.FALLBACK_ALPHA,
-            "fallback_sd": selectors.FALLBACK_SD,
+            "stats": statistics.version_statistics(version=version),
+            "minimum": statistics.MIN_PEOPLE_FOR_STATISTICS,
+            "alpha_floor": statistics.ALPHA_FLOOR,
+            "correlation_floor": statistics.CORRELATION_FLOOR,
         }
         return TemplateResponse(request, "quiz/admin/version_statistics.html", context)
 

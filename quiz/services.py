@@ -7,25 +7,21 @@ fit to show a person, and leaves nothing half-written.
 from __future__ import annotations
 
 import json
-import uuid
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AnonymousUser
 from django.contrib.sessions.backends.base import SessionBase
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from intimacy_app.accounts import member_cache
 from intimacy_app.accounts.models import User
 from intimacy_app.content.models import Pattern
 from intimacy_app.content.services import LoadReport
-from intimacy_app.prepared import prepared_cursor
 from quiz import scoring
 from quiz.models import (
     PRIMARY_INSTRUMENT_SLUG,
@@ -39,15 +35,7 @@ from quiz.models import (
     PatternScore,
     ReferenceFigure,
 )
-from quiz.selectors import (
-    SESSION_KEY,
-    Owner,
-    Progress,
-    answered_progress,
-    attempt_owner,
-    next_version_number,
-    session_attempt_ids,
-)
+from quiz.selectors.attempts import SESSION_KEY, next_version_number, session_attempt_ids
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 ITEMS_PATH = DATA_DIR / "items.json"  # version 1, as first shipped: three statements a pattern
@@ -333,119 +321,25 @@ def _check_answer(version_id: int, item: Item, value: object) -> int:
     return value
 
 
-# A step's answers and the attempt's "last answered" time, written by PostgreSQL in one statement:
-# an atomic statement needs no transaction around it, which would cost three more round trips on
-# the busiest write of the quiz. Updating the attempt locks its row first, and only an unfinished
-# attempt of the right owner is updated: a completion in progress makes it wait and then find the
-# attempt complete, so nothing is written and no rows come back. The rows that do come back are
-# the attempt, once for each answer it had before (a statement does not see its own writes).
-# Other databases (SQLite) cannot update inside WITH and take _save_answers' other road.
-_SAVE_ANSWERS_SQL = """
-    WITH touched AS (
-        UPDATE quiz_attempt SET updated_at = %s
-        WHERE id = %s AND completed_at IS NULL AND {owner}
-        RETURNING {columns}
-    ), saved AS (
-        INSERT INTO quiz_answer (attempt_id, item_id, value, answered_at)
-        SELECT touched.id, given.item_id, given.value, %s
-        FROM touched CROSS JOIN (VALUES {rows}) AS given (item_id, value)
-        ON CONFLICT (attempt_id, item_id)
-        DO UPDATE SET value = EXCLUDED.value, answered_at = EXCLUDED.answered_at
-    )
-    SELECT touched.*, answer.item_id, answer.value
-    FROM touched LEFT JOIN quiz_answer answer ON answer.attempt_id = touched.id
-"""
-_ATTEMPT_FIELDS = [field.attname for field in Attempt._meta.concrete_fields]
-_ATTEMPT_COLUMNS = ", ".join(f'"{field.column}"' for field in Attempt._meta.concrete_fields)
-
-
-def _save_in_one_statement(
-    attempt_id: uuid.UUID, answers: Mapping[Item, int], now: datetime, *, owner: Owner | None = None
-) -> list[tuple[Any, ...]]:
-    """PostgreSQL: mark the attempt as just answered and upsert `answers` (not empty), if the
-    attempt is unfinished and is `owner`'s (None: the caller has made sure whose it is). The rows
-    are as _SAVE_ANSWERS_SQL says: none if nothing was written."""
-    at = Attempt._meta.get_field("updated_at").get_db_prep_value(now, connection)
-    attempt_pk = Attempt._meta.pk.get_db_prep_value(attempt_id, connection)
-    given = [value for item, answer in answers.items() for value in (item.pk, answer)]
-    owner_params: list[int]
-    if owner is None:
-        condition, owner_params = "TRUE", []
-    elif owner.user_id is None:
-        condition, owner_params = "user_id IS NULL", []
-    else:
-        condition, owner_params = "user_id = %s", [owner.user_id]
-    sql = _SAVE_ANSWERS_SQL.format(
-        owner=condition, columns=_ATTEMPT_COLUMNS, rows=", ".join(["(%s, %s)"] * len(answers))
-    )
-    with prepared_cursor(connection) as cursor:
-        cursor.execute(sql, [at, attempt_pk, *owner_params, at, *given])
-        return [tuple(row) for row in cursor.fetchall()]
-
-
-def _save_answers(attempt: Attempt, answers: Mapping[Item, int]) -> None:
-    """Mark the attempt as just answered and insert or change `answers`, all or nothing;
-    refused once the attempt is complete."""
-    now = timezone.now()
-    if answers and connection.vendor == "postgresql":
-        saved = len(_save_in_one_statement(attempt.pk, answers, now))
-    else:
-        with transaction.atomic():
-            saved = Attempt.objects.filter(pk=attempt.pk, completed_at__isnull=True).update(
-                updated_at=now
-            )
-            if saved and answers:
-                Answer.objects.bulk_create(
-                    [Answer(attempt=attempt, item=item, value=v) for item, v in answers.items()],
-                    update_conflicts=True,
-                    unique_fields=["attempt", "item"],
-                    update_fields=["value", "answered_at"],
-                )
-    if not saved:
-        raise _already_completed()
-    attempt.updated_at = now
-
-
+@transaction.atomic
 def attempt_answer_step(*, attempt: Attempt, answers: Mapping[Item, int]) -> Attempt:
-    """Save a step's answers together: all are checked before any is written."""
+    """Save a step's answers together, and mark the attempt as just answered: all are checked
+    before any is written; refused once the attempt is complete."""
     checked = {
         item: _check_answer(attempt.version_id, item, value) for item, value in answers.items()
     }
-    _save_answers(attempt, checked)
-    return attempt
-
-
-def attempt_answer_known_step(
-    *,
-    attempt_id: uuid.UUID,
-    version: InstrumentVersion,
-    user: User | AnonymousUser,
-    session: SessionBase,
-    answers: Mapping[Item, int],
-) -> Progress | None:
-    """Save a step's answers, checked as `attempt_answer_step` checks them, to an unfinished
-    attempt at `version` that is this member's or in this visitor's session, and give its
-    progress with them: one statement, nothing read before it (see selectors.known_progress).
-
-    None, with nothing written, when there is no such attempt of theirs, or no answers, or
-    the database is not PostgreSQL: the caller then reads the attempt and goes the usual way.
-    """
-    if not answers or connection.vendor != "postgresql":
-        return None
-    owner = attempt_owner(attempt_id=attempt_id, user=user, session=session)
-    if owner is None:
-        return None
-    checked = {item: _check_answer(version.pk, item, value) for item, value in answers.items()}
-    rows = _save_in_one_statement(attempt_id, checked, timezone.now(), owner=owner)
-    if not rows:
-        return None
-    count = len(_ATTEMPT_FIELDS)
-    attempt = Attempt.from_db(connection.alias, _ATTEMPT_FIELDS, rows[0][:count])
-    attempt.version = version
-    values = {row[count]: row[count + 1] for row in rows if row[count] is not None}
-    return answered_progress(
-        attempt=attempt, values=values | {item.pk: value for item, value in checked.items()}
+    now = timezone.now()
+    # Updating the row waits for a completion in progress, then finds the attempt complete.
+    if not Attempt.objects.filter(pk=attempt.pk, completed_at__isnull=True).update(updated_at=now):
+        raise _already_completed()
+    Answer.objects.bulk_create(
+        [Answer(attempt=attempt, item=item, value=value) for item, value in checked.items()],
+        update_conflicts=True,
+        unique_fields=["attempt", "item"],
+        update_fields=["value", "answered_at"],
     )
+    attempt.updated_at = now
+    return attempt
 
 
 @transaction.atomic

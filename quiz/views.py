@@ -24,24 +24,22 @@ from django_htmx.middleware import HtmxDetails
 
 from intimacy_app.accounts import member_cache
 from intimacy_app.accounts.models import User
-from quiz import charts, selectors, services
+from intimacy_app.content.selectors import library_version
+from quiz import charts, services
 from quiz.forms import StartForm, StepForm
 from quiz.models import Attempt
+from quiz.selectors import attempts as selectors
+from quiz.selectors import history as history_selectors
+from quiz.selectors import results
+from quiz.selectors.attempts import Progress
 
 STEP_TEMPLATE = "quiz/step.html"
-RESULT_FRAGMENT = "quiz-result"  # the name quiz/result.html gives its cached copy
 
 
 class HtmxHttpRequest(HttpRequest):
     """A request after django-htmx's middleware has added `htmx`."""
 
     htmx: HtmxDetails
-
-
-def _owned(request: HtmxHttpRequest, attempt_id: uuid.UUID) -> Attempt:
-    return selectors.attempt_owned(
-        attempt_id=attempt_id, user=request.user, session=request.session
-    )
 
 
 def _go(request: HtmxHttpRequest, url: str) -> HttpResponse:
@@ -54,13 +52,6 @@ def _go(request: HtmxHttpRequest, url: str) -> HttpResponse:
 def _already_finished(request: HtmxHttpRequest, attempt: Attempt) -> HttpResponse:
     messages.info(request, "You have already finished this quiz, so here are your results.")
     return _go(request, reverse("quiz:result", args=[attempt.pk]))
-
-
-def _cache_key(request: HtmxHttpRequest) -> dict[str, str]:
-    """What a member's cached copy of the page is filed under; visitors' pages are not cached."""
-    if not request.user.is_authenticated:
-        return {}
-    return {"cache_key": member_cache.fragment_key(request)}
 
 
 def _step_url(attempt: Attempt, number: int) -> str:
@@ -113,8 +104,6 @@ def begin(request: HtmxHttpRequest) -> HttpResponse:
 @vary_on_headers("HX-Request")
 def step(request: HtmxHttpRequest, attempt_id: uuid.UUID, number: int) -> HttpResponse:
     """Show one step of statements, or save its answers and move back or on."""
-    if request.method == "POST" and (saved := _save_known_step(request, attempt_id, number)):
-        return saved
     progress = selectors.owned_attempt_progress(
         attempt_id=attempt_id, user=request.user, session=request.session
     )
@@ -153,36 +142,7 @@ def _moving_to(form: StepForm, number: int) -> int:
     return max(1, number - 1) if form.chosen_direction == StepForm.BACK else number + 1
 
 
-def _save_known_step(
-    request: HtmxHttpRequest, attempt_id: uuid.UUID, number: int
-) -> HttpResponse | None:
-    """The save of a step that moves back or on, when this worker knows the attempt already
-    (selectors.known_progress): its answers are checked, saved and read back with the attempt
-    in one statement, with nothing read before. None, with nothing saved, for everything else
-    (a step shown again with its errors, the last step scored, an attempt not theirs or
-    finished), which the usual road in `step` reads for and answers."""
-    known = selectors.known_progress(attempt_id=attempt_id)
-    current = known.step(number) if known else None
-    if known is None or current is None:
-        return None
-    form = StepForm(request.POST, step=current, version=known.attempt.version)
-    if not form.is_valid() or (current.is_last and form.chosen_direction != StepForm.BACK):
-        return None
-    progress = services.attempt_answer_known_step(
-        attempt_id=attempt_id,
-        version=known.attempt.version,
-        user=request.user,
-        session=request.session,
-        answers=form.answers(),
-    )
-    if progress is None:
-        return None
-    return _show_saved_step(request, progress, _moving_to(form, number))
-
-
-def _show_saved_step(
-    request: HtmxHttpRequest, progress: selectors.Progress, number: int
-) -> HttpResponse:
+def _show_saved_step(request: HtmxHttpRequest, progress: Progress, number: int) -> HttpResponse:
     """After a save, go to step `number`: a redirect, or for htmx the step and its address.
 
     `progress` already holds the answers just saved, so nothing is read again.
@@ -200,26 +160,18 @@ def _show_saved_step(
 @require_GET
 @never_cache
 def result(request: HtmxHttpRequest, attempt_id: uuid.UUID) -> HttpResponse:
-    """A finished attempt's stored scores, ranked, with where to start."""
-    cache_key = _cache_key(request)
-    if cache_key and member_cache.copy_kept(RESULT_FRAGMENT, cache_key["cache_key"]):
-        # The member's copy was rendered from this attempt, theirs and complete; results never
-        # change, and losing or giving away an attempt changes the key. The attempt is read only
-        # if the copy expires before the template gets to it.
-        copy = _result_page(cast(Attempt, SimpleLazyObject(lambda: _owned(request, attempt_id))))
-        return render(request, "quiz/result.html", copy | cache_key)
-    attempt = _owned(request, attempt_id)
+    """A finished attempt's stored scores, ranked, with where to start.
+
+    A result never changes, so the page keeps its scores part in the member cache under the
+    attempt (see member_cache); the reads it needs run only when that copy is missing.
+    """
+    attempt = selectors.attempt_owned(
+        attempt_id=attempt_id, user=request.user, session=request.session
+    )
     if not attempt.is_complete:
         return redirect(
             "quiz:step", attempt_id=attempt.pk, number=selectors.resume_step(attempt=attempt)
         )
-    return render(request, "quiz/result.html", _result_page(attempt) | cache_key)
-
-
-def _result_page(attempt: Attempt) -> dict[str, object]:
-    """The results page's context. A completed attempt's results never change, so a member's
-    page is rendered once and kept (see member_cache); the lazy objects are only read when the
-    copy has to be rendered."""
 
     def chart() -> charts.BarChart:
         return charts.bar_chart(
@@ -228,8 +180,14 @@ def _result_page(attempt: Attempt) -> dict[str, object]:
             strong_from=attempt.version.band_strong_from,
         )
 
-    outcome = SimpleLazyObject(lambda: selectors.attempt_result(attempt=attempt))
-    return {"attempt": attempt, "result": outcome, "chart": SimpleLazyObject(chart)}
+    outcome = SimpleLazyObject(lambda: results.attempt_result(attempt=attempt))
+    context = {
+        "attempt": attempt,
+        "result": outcome,
+        "chart": SimpleLazyObject(chart),
+        "library_version": library_version(),
+    }
+    return render(request, "quiz/result.html", context)
 
 
 @require_GET
@@ -239,12 +197,14 @@ def history(request: HtmxHttpRequest) -> HttpResponse:
     """A member's past attempts and each pattern's trend, with real changes marked."""
     member = cast(User, request.user)
 
-    def rows() -> list[tuple[selectors.Trend, charts.Sparkline]]:
+    def rows() -> list[tuple[history_selectors.Trend, charts.Sparkline]]:
         points = [[score for _, score in trend.points] for trend in past.trends]
         return list(zip(past.trends, map(charts.sparkline, points), strict=True))
 
-    # Rendered once per change to the member's data (see member_cache): a new result, a claimed
-    # one. The lazy objects are only read when the copy has to be rendered.
-    past = SimpleLazyObject(lambda: selectors.member_history(user=member))
-    context = {"history": past, "rows": SimpleLazyObject(rows)}
-    return render(request, "quiz/history.html", context | _cache_key(request))
+    past = SimpleLazyObject(lambda: history_selectors.member_history(user=member))
+    context = {
+        "history": past,
+        "rows": SimpleLazyObject(rows),
+        "member_key": member_cache.member_key(request),
+    }
+    return render(request, "quiz/history.html", context)

@@ -20,7 +20,7 @@ from intimacy_app.accounts.models import User
 from journal.models import Entry
 from quiz import services
 from quiz.models import Attempt, InstrumentVersion
-from quiz.selectors import SESSION_KEY as QUIZ_SESSION_KEY
+from quiz.selectors.attempts import SESSION_KEY as QUIZ_SESSION_KEY
 from tests.conftest import keep_session
 from tests.factories import UserFactory
 from tests.journal.conftest import CURRENT_KEY

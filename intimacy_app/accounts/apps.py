@@ -11,13 +11,8 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in
-        from django.db.backends.signals import connection_created
 
-        from intimacy_app import prepared
         from intimacy_app.accounts import sessions
-
-        # The member's session read and the quiz's busiest statements are prepared.
-        connection_created.connect(prepared.plan_generically, dispatch_uid="prepared.plans")
 
         # Every sign-in passes through Django's login(): ours, the second step, and test clients.
         user_logged_in.connect(sessions.session_start, dispatch_uid="accounts.session_start")

@@ -85,9 +85,3 @@ class MemberSession(AbstractBaseSession):
     class Meta(AbstractBaseSession.Meta):
         verbose_name = "session"
         verbose_name_plural = "sessions"
-
-    @classmethod
-    def get_session_store_class(cls) -> type:
-        from intimacy_app.accounts.sessions import SessionStore
-
-        return SessionStore

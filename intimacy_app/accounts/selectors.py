@@ -14,8 +14,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from intimacy_app.accounts.models import User
 from journal import selectors as journal_selectors
 from journal import transfer
-from quiz import selectors as quiz_selectors
 from quiz.models import Attempt
+from quiz.selectors import attempts as quiz_attempts
 
 
 def two_factor_device(*, user: User) -> TOTPDevice | None:
@@ -64,7 +64,7 @@ def account_export(*, user: User, exported_at: datetime) -> dict[str, Any]:
             "two_step_sign_in": two_factor_device(user=user) is not None,
         },
         "quiz_attempts": [
-            _attempt_to_dict(attempt) for attempt in quiz_selectors.attempts_for_export(user=user)
+            _attempt_to_dict(attempt) for attempt in quiz_attempts.attempts_for_export(user=user)
         ],
         "journal": transfer.export_document(
             journal_selectors.entries_for_export(user=user), exported_at=exported_at

@@ -36,7 +36,7 @@ from intimacy_app.accounts.forms import (
 from intimacy_app.accounts.models import User
 from intimacy_app.accounts.throttle import rate_limit
 
-MODEL_BACKEND = "intimacy_app.accounts.backends.MemberBackend"
+MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 PENDING_TOTP_KEY = "accounts.totp_key"
 WRONG_CODE = "That code did not match. Codes change every 30 seconds: try the newest one."
 

@@ -24,7 +24,7 @@ from intimacy_app.accounts.models import MemberSession, User
 from intimacy_app.accounts.sessions import PENDING_USER, SessionStore
 from journal.models import Entry
 from quiz.models import Answer, Attempt, InstrumentVersion, PatternScore
-from quiz.selectors import SESSION_KEY as QUIZ_SESSION_KEY
+from quiz.selectors.attempts import SESSION_KEY as QUIZ_SESSION_KEY
 from tests.conftest import keep_session
 from tests.factories import (
     PASSWORD,

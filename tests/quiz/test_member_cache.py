@@ -16,7 +16,6 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from intimacy_app.accounts import member_cache
 from intimacy_app.accounts.models import User
 from intimacy_app.content.models import Pattern
 from intimacy_app.content.services import content_changed
@@ -43,7 +42,7 @@ def _quiz_queries(client: Client, url: str) -> list[str]:
     return [query["sql"] for query in queries if "quiz_" in query["sql"]]
 
 
-def test_a_result_seen_before_is_shown_again_without_reading_the_quiz_at_all(
+def test_a_result_seen_before_is_shown_again_reading_only_whose_attempt_it_is(
     member_client: Client,
     member: User,
     quiz_instrument: InstrumentVersion,
@@ -55,20 +54,19 @@ def test_a_result_seen_before_is_shown_again_without_reading_the_quiz_at_all(
     queries = _quiz_queries(member_client, _result_url(attempt))
 
     assert _main(member_client.get(_result_url(attempt)).text) == first
-    assert queries == []  # the copy was made from this member's own finished attempt
+    assert len(queries) == 1  # the attempt, read for whose it is; the scores come from the copy
+    assert "quiz_patternscore" not in queries[0]
 
 
-def test_a_result_whose_copy_expires_before_rendering_is_read_and_rendered_afresh(
+def test_a_result_whose_copy_is_gone_is_read_and_rendered_afresh(
     member_client: Client,
     member: User,
     quiz_instrument: InstrumentVersion,
     completed_for: Callable[..., Attempt],
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     attempt = completed_for(quiz_instrument, user=member, value=4)
     first = _main(member_client.get(_result_url(attempt)).text)
-    caches[member_cache.CACHE_ALIAS].clear()
-    monkeypatch.setattr(member_cache, "copy_kept", lambda fragment, key: True)
+    caches["member"].clear()
 
     queries = _quiz_queries(member_client, _result_url(attempt))
 
@@ -76,20 +74,14 @@ def test_a_result_whose_copy_expires_before_rendering_is_read_and_rendered_afres
     assert any("quiz_patternscore" in query for query in queries)
 
 
-@pytest.mark.parametrize("told_a_copy_is_kept", [False, True])
-def test_a_cached_result_is_still_not_found_for_another_member(
+def test_a_kept_result_is_still_not_found_for_another_member(
     member_client: Client,
     member: User,
     quiz_instrument: InstrumentVersion,
     completed_for: Callable[..., Attempt],
-    monkeypatch: pytest.MonkeyPatch,
-    told_a_copy_is_kept: bool,
 ) -> None:
-    """Even told that a copy is kept, a view for someone else reads whose attempt it is."""
     attempt = completed_for(quiz_instrument, user=member)
     assert member_client.get(_result_url(attempt)).status_code == 200
-    if told_a_copy_is_kept:
-        monkeypatch.setattr(member_cache, "copy_kept", lambda fragment, key: True)
 
     other = Client()
     other.force_login(UserFactory.create())
@@ -97,7 +89,7 @@ def test_a_cached_result_is_still_not_found_for_another_member(
     assert other.get(_result_url(attempt)).status_code == 404
 
 
-def test_a_visitors_result_is_not_kept_for_anyone(
+def test_a_visitors_kept_result_is_not_shown_to_anyone_else(
     client: Client, quiz_instrument: InstrumentVersion, completed_for: Callable[..., Attempt]
 ) -> None:
     attempt = completed_for(quiz_instrument)
@@ -108,8 +100,10 @@ def test_a_visitors_result_is_not_kept_for_anyone(
 
     stranger = Client()
     stranger.force_login(UserFactory.create())
+    visitor = Client()
 
     assert stranger.get(_result_url(attempt)).status_code == 404
+    assert visitor.get(_result_url(attempt)).status_code == 404
 
 
 def test_an_edited_pattern_shows_on_a_result_seen_before(

@@ -15,9 +15,10 @@ from django.utils import timezone
 
 from intimacy_app.accounts.models import User
 from intimacy_app.content.models import Pattern
-from quiz import selectors, services
+from quiz import services
 from quiz.models import Attempt, InstrumentVersion
 from quiz.scoring import reliable_change_threshold
+from quiz.selectors import attempts, history, results, statistics
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -35,10 +36,10 @@ def test_a_visitor_reaches_only_the_attempts_in_their_own_session(
     attempt = services.attempt_start(version=small_version, user=None, session=mine)
     services.attempt_start(version=small_version, user=None, session=theirs)
 
-    found = selectors.attempt_owned(attempt_id=attempt.pk, user=AnonymousUser(), session=mine)
+    found = attempts.attempt_owned(attempt_id=attempt.pk, user=AnonymousUser(), session=mine)
     assert found == attempt
     with pytest.raises(Http404):
-        selectors.attempt_owned(attempt_id=attempt.pk, user=AnonymousUser(), session=theirs)
+        attempts.attempt_owned(attempt_id=attempt.pk, user=AnonymousUser(), session=theirs)
 
 
 def test_a_member_reaches_only_their_own_attempts(
@@ -47,7 +48,7 @@ def test_a_member_reaches_only_their_own_attempts(
     attempt = services.attempt_start(version=small_version, user=member, session=SessionStore())
     other: User = UserFactory.create()
     with pytest.raises(Http404):
-        selectors.attempt_owned(attempt_id=attempt.pk, user=other, session=SessionStore())
+        attempts.attempt_owned(attempt_id=attempt.pk, user=other, session=SessionStore())
 
 
 def test_an_attempt_given_to_a_member_is_no_longer_the_visitors(
@@ -58,8 +59,8 @@ def test_an_attempt_given_to_a_member_is_no_longer_the_visitors(
     Attempt.objects.filter(pk=attempt.pk).update(user=member)  # the session still lists it
 
     with pytest.raises(Http404):
-        selectors.attempt_owned(attempt_id=attempt.pk, user=AnonymousUser(), session=session)
-    assert selectors.attempt_owned(attempt_id=attempt.pk, user=member, session=session) == attempt
+        attempts.attempt_owned(attempt_id=attempt.pk, user=AnonymousUser(), session=session)
+    assert attempts.attempt_owned(attempt_id=attempt.pk, user=member, session=session) == attempt
 
 
 @pytest.mark.parametrize("owner", ["visitor", "member"])
@@ -74,7 +75,7 @@ def test_the_owned_attempt_read_gives_the_attempt_and_version_the_orm_gives(
     expected = Attempt.objects.select_related("version").get(pk=started.pk)
 
     with django_assert_num_queries(1):
-        found = selectors.attempt_owned(attempt_id=started.pk, user=user, session=session)
+        found = attempts.attempt_owned(attempt_id=started.pk, user=user, session=session)
         version = found.version
 
     def columns(instance: object, model: type) -> dict[str, object]:
@@ -90,26 +91,26 @@ def test_a_half_finished_attempt_resumes_at_its_first_unanswered_step(
 ) -> None:
     attempt = services.attempt_start(version=small_version, user=None, session=SessionStore())
     first, second, third, _ = small_version.items.order_by("order")
-    assert selectors.resume_step(attempt=attempt) == 1
+    assert attempts.resume_step(attempt=attempt) == 1
     services.attempt_answer_step(attempt=attempt, answers={first: 3, second: 3})
-    assert selectors.resume_step(attempt=attempt) == 2
+    assert attempts.resume_step(attempt=attempt) == 2
     services.attempt_answer_step(attempt=attempt, answers={third: 3})
-    assert selectors.resume_step(attempt=attempt) == 2
+    assert attempts.resume_step(attempt=attempt) == 2
 
 
 def test_steps_number_their_statements_across_the_whole_quiz(
     small_version: InstrumentVersion,
 ) -> None:
     attempt = services.attempt_start(version=small_version, user=None, session=SessionStore())
-    step = selectors.attempt_step(attempt=attempt, number=2)
+    step = attempts.attempt_step(attempt=attempt, number=2)
     assert step is not None
     assert (step.number, step.total, step.is_last) == (2, 2, True)
     assert [(q.position, q.item.text) for q in step.questions] == [
         (3, "I stay."),
         (4, "I vanish for days."),
     ]
-    assert selectors.attempt_step(attempt=attempt, number=3) is None
-    assert selectors.attempt_step(attempt=attempt, number=0) is None
+    assert attempts.attempt_step(attempt=attempt, number=3) is None
+    assert attempts.attempt_step(attempt=attempt, number=0) is None
 
 
 @pytest.mark.parametrize("owner", ["visitor", "member"])
@@ -124,13 +125,13 @@ def test_a_steps_read_gives_what_the_attempt_and_its_progress_give(
     first, second, third, _ = small_version.items.order_by("order")
     services.attempt_answer_step(attempt=attempt, answers={first: 2, second: 4, third: 1})
 
-    progress = selectors.owned_attempt_progress(attempt_id=attempt.pk, user=user, session=session)
+    progress = attempts.owned_attempt_progress(attempt_id=attempt.pk, user=user, session=session)
 
-    separate = selectors.attempt_progress(attempt=attempt)
+    separate = attempts.attempt_progress(attempt=attempt)
     assert progress.attempt == attempt
     assert progress.attempt.version.items_per_step == 2
     assert progress.values == separate.values == {first.pk: 2, second.pk: 4, third.pk: 1}
-    assert progress.rows == separate.rows
+    assert progress.items == separate.items
     assert progress.resume == 2
     step = progress.step(2)
     assert step is not None
@@ -146,12 +147,12 @@ def test_a_steps_read_refuses_an_attempt_that_is_not_the_askers(
     attempt = services.attempt_start(version=small_version, user=None, session=SessionStore())
     for user in (AnonymousUser(), member):
         with pytest.raises(Http404):
-            selectors.owned_attempt_progress(
+            attempts.owned_attempt_progress(
                 attempt_id=attempt.pk, user=user, session=SessionStore()
             )
 
 
-def test_a_worker_keeps_a_versions_statements_only_once_someone_has_answered_it(
+def test_a_versions_statements_are_cached_only_once_someone_has_answered_it(
     small_version: InstrumentVersion, django_assert_num_queries: Any
 ) -> None:
     """Before any answer the version may still be edited, so its statements are read each
@@ -161,19 +162,19 @@ def test_a_worker_keeps_a_versions_statements_only_once_someone_has_answered_it(
     assert first is not None
 
     with django_assert_num_queries(2):  # the answers, then the statements
-        selectors.attempt_progress(attempt=attempt)
+        attempts.attempt_progress(attempt=attempt)
     first.text = "I leave before they can."
     first.save()
-    step = selectors.attempt_step(attempt=attempt, number=1)
+    step = attempts.attempt_step(attempt=attempt, number=1)
     assert step is not None
     assert step.questions[0].item.text == "I leave before they can."
 
     services.attempt_answer_step(attempt=attempt, answers={first: 3})
-    selectors.attempt_progress(attempt=attempt)
+    attempts.attempt_progress(attempt=attempt)
     with django_assert_num_queries(1):  # the answers only
-        again = selectors.attempt_progress(attempt=attempt)
+        again = attempts.attempt_progress(attempt=attempt)
     assert again.values == {first.pk: 3}
-    assert len(again.rows) == 4
+    assert len(again.items) == 4
 
 
 def test_strongest_patterns_are_the_top_of_the_members_latest_result(
@@ -183,30 +184,30 @@ def test_strongest_patterns_are_the_top_of_the_members_latest_result(
     _backdate(older, days=9)
     completed_for(small_version, user=member, values=[1, 5, 5, 5])  # going quiet tops
 
-    assert [p.slug for p in selectors.strongest_patterns(user=member)] == [
+    assert [p.slug for p in results.strongest_patterns(user=member)] == [
         "going-quiet",
         "leaving-first",
     ]
-    assert [p.slug for p in selectors.strongest_patterns(user=member, limit=1)] == ["going-quiet"]
+    assert [p.slug for p in results.strongest_patterns(user=member, limit=1)] == ["going-quiet"]
 
 
 def test_strongest_patterns_skip_unpublished_ones_and_are_empty_before_any_result(
     small_version: InstrumentVersion, completed_for: CompletedFor, member: User
 ) -> None:
-    assert selectors.strongest_patterns(user=member) == []
+    assert results.strongest_patterns(user=member) == []
     completed_for(small_version, user=member, values=[1, 5, 5, 5])
     Pattern.objects.filter(slug="going-quiet").update(is_published=False)
-    assert [p.slug for p in selectors.strongest_patterns(user=member)] == ["leaving-first"]
+    assert [p.slug for p in results.strongest_patterns(user=member)] == ["leaving-first"]
 
 
 def test_the_latest_result_is_the_newest_completed_attempt_with_scores_in_rank_order(
     small_version: InstrumentVersion, completed_for: CompletedFor, member: User
 ) -> None:
-    assert selectors.latest_result(user=member) is None
+    assert results.latest_result(user=member) is None
     attempt = completed_for(small_version, user=member, values=[1, 5, 5, 5])
     services.attempt_start(version=small_version, user=member, session=SessionStore())
 
-    latest = selectors.latest_result(user=member)
+    latest = results.latest_result(user=member)
     assert latest == attempt
     assert [s.pattern_slug for s in latest.scores.all()] == ["going-quiet", "leaving-first"]
 
@@ -215,8 +216,8 @@ def test_change_thresholds_use_a_cautious_fallback_until_enough_people_have_fini
     small_version: InstrumentVersion, completed_for: CompletedFor
 ) -> None:
     completed_for(small_version, value=3)
-    fallback = reliable_change_threshold(sd=selectors.FALLBACK_SD, alpha=selectors.FALLBACK_ALPHA)
-    assert selectors.change_thresholds(version=small_version) == {
+    fallback = reliable_change_threshold(sd=statistics.FALLBACK_SD, alpha=statistics.FALLBACK_ALPHA)
+    assert statistics.change_thresholds(version=small_version) == {
         "leaving-first": pytest.approx(fallback),
         "going-quiet": pytest.approx(fallback),
     }
@@ -227,11 +228,11 @@ def test_statistics_and_thresholds_are_measured_once_enough_people_have_finished
     small_version: InstrumentVersion, completed_for: CompletedFor
 ) -> None:
     # "Going quiet" items 2 and 4 answered (1,1), (2,2), ... in step: alpha 1, so any change counts.
-    for index in range(selectors.MIN_ATTEMPTS_FOR_STATISTICS):
+    for index in range(statistics.MIN_ATTEMPTS_FOR_STATISTICS):
         value = index % 5 + 1
         completed_for(small_version, values=[3, value, 3, value])
 
-    stats = selectors.version_statistics(version=small_version)
+    stats = statistics.version_statistics(version=small_version)
 
     assert stats.enough and stats.completed == 20
     quiet = next(p for p in stats.patterns if p.slug == "going-quiet")
@@ -251,7 +252,7 @@ def test_statistics_say_how_many_more_are_needed(
 ) -> None:
     completed_for(small_version)
     services.attempt_start(version=small_version, user=None, session=SessionStore())
-    stats = selectors.version_statistics(version=small_version)
+    stats = statistics.version_statistics(version=small_version)
     assert (stats.completed, stats.enough, stats.more_needed) == (1, False, 19)
     assert stats.items == []
 
@@ -266,10 +267,10 @@ def test_history_marks_a_change_real_only_beyond_the_threshold(
     _backdate(second, days=10)
     completed_for(small_version, user=member, values=[3, 2, 3, 3])  # leaving 50, quiet 37.5
 
-    history = selectors.member_history(user=member)
+    past = history.member_history(user=member)
 
-    assert [a.pk for a in history.attempts][1:] == [second.pk, first.pk]
-    trends = {trend.slug: trend for trend in history.trends}
+    assert [a.pk for a in past.attempts][1:] == [second.pk, first.pk]
+    trends = {trend.slug: trend for trend in past.trends}
     leaving, quiet = trends["leaving-first"], trends["going-quiet"]
     assert [score for _, score in leaving.points] == [100, 50, 50]
     assert leaving.since_last is not None and not leaving.since_last.is_real
@@ -278,20 +279,20 @@ def test_history_marks_a_change_real_only_beyond_the_threshold(
     assert quiet.since_last is not None and not quiet.since_last.is_real  # +12.5
     assert quiet.since_first is not None and quiet.since_first.is_real  # +37.5
     assert (quiet.since_first.signed, quiet.since_first.eased) == ("+38", False)
-    assert history.typical_threshold == pytest.approx(30.36, abs=0.01)
+    assert past.typical_threshold == pytest.approx(30.36, abs=0.01)
 
 
 def test_history_with_one_result_has_no_changes_yet(
     small_version: InstrumentVersion, completed_for: CompletedFor, member: User
 ) -> None:
     completed_for(small_version, user=member)
-    history = selectors.member_history(user=member)
-    assert len(history.attempts) == 1
-    assert all(t.since_last is None and t.since_first is None for t in history.trends)
+    past = history.member_history(user=member)
+    assert len(past.attempts) == 1
+    assert all(t.since_last is None and t.since_first is None for t in past.trends)
 
 
 @pytest.mark.parametrize(
     "score", [0.0, 0.4, 0.5, 2.5, 33.33333333333333, 49.5, 58.3, 66.66666666666667, 99.5, 100.0]
 )
 def test_whole_points_round_as_the_pages_round_every_other_score(score: float) -> None:
-    assert str(selectors.whole_points(score)) == floatformat(score, 0)
+    assert str(history.whole_points(score)) == floatformat(score, 0)

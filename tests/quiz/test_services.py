@@ -14,7 +14,7 @@ from django.utils import timezone
 from intimacy_app.accounts.models import User
 from quiz import services
 from quiz.models import Answer, Attempt, InstrumentVersion, Item, PatternScore
-from quiz.selectors import SESSION_KEY
+from quiz.selectors.attempts import SESSION_KEY
 from tests.conftest import AnswerAll
 from tests.factories import PatternFactory, UserFactory
 from tests.quiz.factories import AttemptFactory, InstrumentVersionFactory, ItemFactory

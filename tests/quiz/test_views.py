@@ -15,7 +15,7 @@ from django.utils.html import escape
 from intimacy_app.accounts.models import User
 from intimacy_app.content.models import Pattern
 from quiz.models import Attempt, InstrumentVersion, PatternScore
-from quiz.selectors import SESSION_KEY
+from quiz.selectors.attempts import SESSION_KEY
 from tests.factories import UserFactory
 from tests.quiz.factories import ItemFactory
 
@@ -350,9 +350,9 @@ def test_someone_elses_attempt_is_not_found_and_stays_untouched(
     assert not visitor_attempt.answers.exists()
 
 
-def _known_to_the_worker(client: Client) -> Attempt:
-    """Begin the quiz and answer step 1, then show step 2: this worker now knows the attempt
-    with answers, so its next saves are checked before anything is read (known_progress)."""
+def _half_answered(client: Client) -> Attempt:
+    """Begin the quiz and answer step 1, then show step 2: the attempt has answers, so its
+    version is frozen and its statements come from the cache."""
     _begin(client)
     attempt = _attempt_of(client)
     _answer(client, _step_url(attempt, 1), value="2")
@@ -360,10 +360,10 @@ def _known_to_the_worker(client: Client) -> Attempt:
     return attempt
 
 
-def test_a_known_attempt_of_someone_else_is_still_not_found_and_stays_untouched(
+def test_a_half_answered_attempt_of_someone_else_is_still_not_found_and_stays_untouched(
     client: Client, quiz_instrument: InstrumentVersion
 ) -> None:
-    attempt = _known_to_the_worker(client)
+    attempt = _half_answered(client)
     names = _fields(client.get(_step_url(attempt, 1)).text)
     stranger = Client()
     stranger.force_login(UserFactory.create())
@@ -374,10 +374,10 @@ def test_a_known_attempt_of_someone_else_is_still_not_found_and_stays_untouched(
     assert set(attempt.answers.values_list("value", flat=True)) == {2}
 
 
-def test_a_known_attempt_saves_and_shows_the_next_step_with_its_saved_answers(
+def test_a_half_answered_attempt_saves_and_shows_the_next_step_with_its_saved_answers(
     client: Client, quiz_instrument: InstrumentVersion
 ) -> None:
-    attempt = _known_to_the_worker(client)
+    attempt = _half_answered(client)
     _answer(client, _step_url(attempt, 2), value="4")
     back = _answer(client, _step_url(attempt, 3), value="5", direction="back", headers=HTMX)
 
@@ -388,10 +388,10 @@ def test_a_known_attempt_saves_and_shows_the_next_step_with_its_saved_answers(
     assert attempt.answers.count() == 12
 
 
-def test_a_known_attempt_with_a_missing_answer_is_refused_with_its_saved_answers_shown(
+def test_a_half_answered_attempt_with_a_missing_answer_is_refused_with_its_saved_answers_shown(
     client: Client, quiz_instrument: InstrumentVersion
 ) -> None:
-    attempt = _known_to_the_worker(client)
+    attempt = _half_answered(client)
     names = _fields(client.get(_step_url(attempt, 1)).text)
     data = {**dict.fromkeys(names[:-1], "5"), "direction": "next"}
 
@@ -402,10 +402,10 @@ def test_a_known_attempt_with_a_missing_answer_is_refused_with_its_saved_answers
     assert set(attempt.answers.values_list("value", flat=True)) == {2}
 
 
-def test_a_known_attempt_finished_elsewhere_sends_its_next_save_to_the_results(
+def test_a_half_answered_attempt_finished_elsewhere_sends_its_next_save_to_the_results(
     client: Client, quiz_instrument: InstrumentVersion
 ) -> None:
-    attempt = _known_to_the_worker(client)
+    attempt = _half_answered(client)
     names = _fields(client.get(_step_url(attempt, 1)).text)
     for number in range(2, 11):
         _answer(client, _step_url(attempt, number), direction="finish" if number == 10 else "next")
