@@ -19,7 +19,7 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 
-from quiz import scoring, services
+from quiz import scoring, versions
 from quiz.models import Instrument, InstrumentVersion, Item, ReferenceFigure
 from quiz.selectors import statistics
 from quiz.selectors.attempts import next_version_number
@@ -31,7 +31,7 @@ class ItemFormSet(BaseInlineFormSet):
     def clean(self) -> None:
         super().clean()
         if self.instance.pk and self.has_changed():
-            services.version_assert_editable(version=self.instance)
+            versions.version_assert_editable(version=self.instance)
 
 
 class ItemInline(admin.TabularInline):
@@ -57,7 +57,7 @@ class ItemInline(admin.TabularInline):
 
 class ReferenceFigureInline(admin.TabularInline):
     """The version's reference figures, read-only: shipped defaults, or computed once from
-    people's first attempts and then fixed (see services.version_fix_reference)."""
+    people's first attempts and then fixed (see versions.version_fix_reference)."""
 
     model = ReferenceFigure
     fields = ("pattern_slug", "sd", "reliability", "change_threshold")
@@ -89,7 +89,7 @@ class InstrumentVersionForm(forms.ModelForm):
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         if self.instance.pk and self.has_changed():
-            services.version_assert_editable(version=self.instance)
+            versions.version_assert_editable(version=self.instance)
         return cleaned
 
 
@@ -224,7 +224,7 @@ class InstrumentVersionAdmin(admin.ModelAdmin):
             )
             return
         try:
-            version = services.version_publish(version=queryset.get())
+            version = versions.version_publish(version=queryset.get())
         except ValidationError as error:
             self.message_user(request, " ".join(error.messages), messages.ERROR)
             return
@@ -245,7 +245,7 @@ class InstrumentVersionAdmin(admin.ModelAdmin):
             )
             return
         try:
-            draft = services.version_new_draft(version=queryset.get())
+            draft = versions.version_new_draft(version=queryset.get())
         except ValidationError as error:
             self.message_user(request, " ".join(error.messages), messages.ERROR)
             return

@@ -126,17 +126,17 @@ def score_answers(
         results.append(
             PatternScore(pattern, mean, score, band_for(score, bands=bands), len(values))
         )
-    results.sort(key=lambda result: (-_comparable(result.score), result.pattern))
+    results.sort(key=lambda result: (-tie_key(result.score), result.pattern))
     return [
         replace(
             result,
-            rank=1 + sum(_comparable(o.score) > _comparable(result.score) for o in results),
+            rank=1 + sum(tie_key(o.score) > tie_key(result.score) for o in results),
         )
         for result in results
     ]
 
 
-def _comparable(score: float) -> float:
+def tie_key(score: float) -> float:
     """A score rounded far below anything shown, so two equal means from different numbers of
     statements (2/3 and 4/6) count as the same score."""
     return round(score, 6)
@@ -161,7 +161,7 @@ def where_to_start(scores: Sequence[tuple[str, float, Band]]) -> list[str]:
     pattern at the next score down; and only patterns that show up at least "some". Empty when
     nothing does.
     """
-    showing = [(pattern, _comparable(score)) for pattern, score, band in scores if band != Band.LOW]
+    showing = [(pattern, tie_key(score)) for pattern, score, band in scores if band != Band.LOW]
     levels = sorted({score for _, score in showing}, reverse=True)
     top = [pattern for pattern, score in showing if levels and score == levels[0]]
     if len(top) == 1 and len(levels) > 1:

@@ -68,9 +68,9 @@ def test_a_member_signs_in_browses_and_signs_out_with_the_keyboard_alone(
 
 
 def test_the_quiz_is_answered_with_the_keyboard_alone(desktop_page: Page) -> None:
-    from quiz import services as quiz_services
+    from quiz import versions as quiz_versions
 
-    quiz_services.instrument_load()
+    quiz_versions.instrument_load()
     page = desktop_page
     page.goto("/quiz/")
     tab_to(page, page.get_by_role("button", name="Begin the quiz"))

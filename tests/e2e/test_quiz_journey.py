@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from intimacy_app.accounts.models import User
-from quiz import services as quiz_services
+from quiz import versions as quiz_versions
 from quiz.models import Attempt
 from tests.e2e.helpers import check_accessibility, check_html, check_page, page_source
 
@@ -24,7 +24,7 @@ PASSWORD = "the kettle sings at seven"
 @pytest.fixture(autouse=True)
 def published_quiz(shipped_library: object) -> None:
     """The shipped quiz, loaded and published as `make run` does."""
-    quiz_services.instrument_load()
+    quiz_versions.instrument_load()
 
 
 def answer_step(page: Page, choice: str = "Mostly like me") -> None:

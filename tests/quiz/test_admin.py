@@ -12,7 +12,7 @@ from django.test import Client
 from django.urls import reverse
 
 from intimacy_app.accounts.models import User
-from quiz import services
+from quiz import services, versions
 from quiz.admin import InstrumentVersionForm
 from quiz.models import Attempt, InstrumentVersion, Item
 from tests.conftest import OtpLogin
@@ -165,7 +165,7 @@ def test_a_version_answered_while_its_form_was_open_is_still_refused(
 def test_publishing_a_draft_from_the_list_makes_it_live_and_retires_the_old_one(
     editor_client: Client, small_version: InstrumentVersion
 ) -> None:
-    draft = services.version_new_draft(version=small_version)
+    draft = versions.version_new_draft(version=small_version)
     page = _act(editor_client, "publish", draft).text
     assert f"Version {draft.number} is now the live quiz" in page
     draft.refresh_from_db()

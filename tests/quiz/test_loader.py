@@ -16,12 +16,12 @@ from django.core.management import CommandError, call_command
 
 from intimacy_app.content.models import Pattern
 from intimacy_app.content.services import LoadReport
-from quiz import scoring, services
+from quiz import scoring, versions
 from quiz.models import Instrument, InstrumentVersion, Item, ReferenceFigure
 
 pytestmark = pytest.mark.django_db
 
-V2_PATH = services.SHIPPED_VERSIONS[1]
+V2_PATH = versions.SHIPPED_VERSIONS[1]
 SEEDS = Path(__file__).resolve().parents[3] / "shared" / "seeds"
 
 
@@ -50,7 +50,7 @@ def test_a_fresh_install_publishes_version_two_and_keeps_version_one_retired(
     assert one.status == InstrumentVersion.Status.RETIRED
     assert _rows(one) == [
         (row["pattern"], row["text"], row["reverse"], Item.Kind.PATTERN)
-        for row in json.loads(services.ITEMS_PATH.read_text())
+        for row in json.loads(versions.ITEMS_PATH.read_text())
     ]
     shipped = json.loads(V2_PATH.read_text())
     assert _rows(quiz_instrument) == [
@@ -120,10 +120,10 @@ def test_version_two_starts_with_the_shipped_reference_figures_and_their_source(
     figures = {
         f.pattern_slug: (f.sd, f.reliability) for f in quiz_instrument.reference_figures.all()
     }
-    assert figures.pop("") == (services.DEFAULT_OVERALL_SD, services.DEFAULT_OVERALL_RELIABILITY)
+    assert figures.pop("") == (versions.DEFAULT_OVERALL_SD, versions.DEFAULT_OVERALL_RELIABILITY)
     assert set(figures) == set(Pattern.objects.values_list("slug", flat=True))
     assert set(figures.values()) == {
-        (services.DEFAULT_PATTERN_SD, services.DEFAULT_PATTERN_RELIABILITY)
+        (versions.DEFAULT_PATTERN_SD, versions.DEFAULT_PATTERN_RELIABILITY)
     }
     assert quiz_instrument.reference_people == 0
     assert "ECR-R" in quiz_instrument.reference_source
@@ -131,14 +131,14 @@ def test_version_two_starts_with_the_shipped_reference_figures_and_their_source(
 
 def test_loading_the_quiz_twice_changes_nothing(quiz_instrument: InstrumentVersion) -> None:
     before = _snapshot()
-    again = services.instrument_load()
+    again = versions.instrument_load()
     assert not again.changed_anything
     assert _snapshot() == before
 
 
 def _install_from_before_version_two() -> InstrumentVersion:
     """The quiz as installs made before version 2 have it: version 1, published."""
-    services.instrument_load()
+    versions.instrument_load()
     InstrumentVersion.objects.filter(number=2).delete()
     InstrumentVersion.objects.filter(number=1).update(status=InstrumentVersion.Status.PUBLISHED)
     return InstrumentVersion.objects.get()
@@ -149,7 +149,7 @@ def test_an_install_that_has_only_version_one_gets_version_two_published_over_it
 ) -> None:
     one = _install_from_before_version_two()
 
-    services.instrument_load()
+    versions.instrument_load()
 
     one.refresh_from_db()
     assert one.status == InstrumentVersion.Status.RETIRED
@@ -159,11 +159,11 @@ def test_an_install_that_has_only_version_one_gets_version_two_published_over_it
 def test_once_editors_have_made_a_version_of_their_own_loading_leaves_it_alone(
     library: LoadReport,
 ) -> None:
-    draft = services.version_new_draft(version=_install_from_before_version_two())
+    draft = versions.version_new_draft(version=_install_from_before_version_two())
     draft.items.filter(order=10).update(text="Reworded by an editor.")
     before = _snapshot()
 
-    services.instrument_load()
+    versions.instrument_load()
 
     assert _snapshot() == before
 
@@ -171,14 +171,14 @@ def test_once_editors_have_made_a_version_of_their_own_loading_leaves_it_alone(
 def test_version_one_could_not_be_published_today_with_three_statements_a_pattern(
     quiz_instrument: InstrumentVersion,
 ) -> None:
-    draft = services.version_new_draft(version=InstrumentVersion.objects.get(number=1))
+    draft = versions.version_new_draft(version=InstrumentVersion.objects.get(number=1))
     with pytest.raises(ValidationError, match="at least 5 statements, 2 of them reverse-keyed"):
-        services.version_publish(version=draft)
+        versions.version_publish(version=draft)
 
 
 def test_loading_the_quiz_before_the_library_says_what_to_do_and_creates_nothing() -> None:
     with pytest.raises(ValidationError, match="load_content"):
-        services.instrument_load()
+        versions.instrument_load()
     assert not Instrument.objects.exists()
 
 

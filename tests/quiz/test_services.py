@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from intimacy_app.accounts.models import User
-from quiz import services
+from quiz import services, versions
 from quiz.models import Answer, Attempt, InstrumentVersion, Item, PatternScore
 from quiz.selectors.attempts import SESSION_KEY
 from tests.conftest import AnswerAll
@@ -239,18 +239,18 @@ def test_claiming_never_takes_an_attempt_that_belongs_to_someone_else(
 
 
 def test_a_version_with_answers_is_frozen(small_version: InstrumentVersion) -> None:
-    services.version_assert_editable(version=small_version)  # published, nobody answered yet
+    versions.version_assert_editable(version=small_version)  # published, nobody answered yet
     attempt = _visitor_attempt(small_version)
     services.attempt_answer_step(attempt=attempt, answers={_items(small_version)[0]: 3})
 
     with pytest.raises(ValidationError, match="frozen") as refused:
-        services.version_assert_editable(version=small_version)
+        versions.version_assert_editable(version=small_version)
     assert "new draft" in refused.value.messages[0]
 
 
 def test_publishing_a_draft_retires_the_live_version(small_version: InstrumentVersion) -> None:
-    draft = services.version_new_draft(version=small_version)
-    published = services.version_publish(version=draft)
+    draft = versions.version_new_draft(version=small_version)
+    published = versions.version_publish(version=draft)
 
     small_version.refresh_from_db()
     assert small_version.status == InstrumentVersion.Status.RETIRED
@@ -260,17 +260,17 @@ def test_publishing_a_draft_retires_the_live_version(small_version: InstrumentVe
 
 def test_only_a_draft_can_be_published(small_version: InstrumentVersion) -> None:
     with pytest.raises(ValidationError, match="Only a draft"):
-        services.version_publish(version=small_version)
+        versions.version_publish(version=small_version)
 
 
 def test_a_draft_needs_two_statements_per_pattern_to_be_published(db: None) -> None:
     draft = InstrumentVersionFactory.create()
     with pytest.raises(ValidationError, match="needs statements"):
-        services.version_publish(version=draft)
+        versions.version_publish(version=draft)
     lonely = PatternFactory.create(name="Going quiet")
     ItemFactory.create(version=draft, pattern=lonely)
     with pytest.raises(ValidationError, match="Going quiet"):
-        services.version_publish(version=draft)
+        versions.version_publish(version=draft)
 
 
 def test_a_new_draft_copies_the_statements_keys_scale_and_bands(
@@ -279,7 +279,7 @@ def test_a_new_draft_copies_the_statements_keys_scale_and_bands(
     small_version.band_some_from, small_version.scale_label_1 = 30, "Not at all"
     small_version.save()
 
-    draft = services.version_new_draft(version=small_version)
+    draft = versions.version_new_draft(version=small_version)
 
     assert (draft.number, draft.status) == (small_version.number + 1, "draft")
     assert (draft.band_some_from, draft.scale_label_1, draft.items_per_step) == (
@@ -292,9 +292,9 @@ def test_a_new_draft_copies_the_statements_keys_scale_and_bands(
 
 
 def test_there_is_one_draft_at_a_time(small_version: InstrumentVersion) -> None:
-    services.version_new_draft(version=small_version)
+    versions.version_new_draft(version=small_version)
     with pytest.raises(ValidationError, match="already a draft"):
-        services.version_new_draft(version=small_version)
+        versions.version_new_draft(version=small_version)
 
 
 def test_the_database_holds_one_published_version_per_instrument(

@@ -6,7 +6,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from quiz.services import instrument_load
+from quiz.versions import instrument_load
 
 
 class Command(BaseCommand):
