@@ -33,6 +33,9 @@ STRAIGHT_LINE_SHARE = 0.9
 READING_WORDS_PER_MINUTE = 238
 SECONDS_TO_ANSWER = 4.0
 SECONDS_PER_PAGE = 3.0
+# Where to start adds the second-highest score's patterns to a lone top one only when this few
+# share it: a long tie says nothing about where to begin.
+NEXT_LEVEL_AT_MOST = 2
 
 
 class Band(StrEnum):
@@ -157,15 +160,17 @@ def where_to_start(scores: Sequence[tuple[str, float, Band]]) -> list[str]:
     """The patterns the results page suggests starting with, by the rule it states.
 
     `scores` are (pattern, score, band), strongest first. The rule: every pattern at the top
-    score (a tie is shown as a tie, never broken); when that is one pattern alone, also every
-    pattern at the next score down; and only patterns that show up at least "some". Empty when
-    nothing does.
+    score (a tie is shown as a tie, never broken); when that is one pattern alone, also the
+    patterns at the next score down, if no more than NEXT_LEVEL_AT_MOST share it; and only
+    patterns that show up at least "some". Empty when nothing does.
     """
     showing = [(pattern, tie_key(score)) for pattern, score, band in scores if band != Band.LOW]
     levels = sorted({score for _, score in showing}, reverse=True)
     top = [pattern for pattern, score in showing if levels and score == levels[0]]
     if len(top) == 1 and len(levels) > 1:
-        top += [pattern for pattern, score in showing if score == levels[1]]
+        following = [pattern for pattern, score in showing if score == levels[1]]
+        if len(following) <= NEXT_LEVEL_AT_MOST:
+            top += following
     return top
 
 

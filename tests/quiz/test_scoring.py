@@ -146,13 +146,18 @@ def test_equal_means_from_different_numbers_of_statements_are_a_tie() -> None:
             [("a", 80, STRONG), ("b", 60, SOME), ("c", 60, SOME), ("d", 40, SOME)],
             ["a", "b", "c"],
         ),
+        # One top, then three tied for second: the top alone.
+        (
+            [("a", 80, STRONG), ("b", 60, SOME), ("c", 60, SOME), ("d", 60, SOME)],
+            ["a"],
+        ),
         # Only one pattern shows up at all.
         ([("a", 45, SOME), ("b", 30, LOW)], ["a"]),
         # Nothing shows up: nowhere in particular to start.
         ([("a", 35, LOW), ("b", 35, LOW)], []),
     ],
 )
-def test_where_to_start_is_the_top_score_with_its_ties_or_the_top_two_scores(
+def test_where_to_start_is_the_top_score_with_its_ties_or_a_short_second_place_too(
     scores: list[tuple[str, float, Band]], start: list[str]
 ) -> None:
     assert where_to_start(scores) == start
