@@ -54,3 +54,16 @@ class AnswerFactory(DjangoModelFactory[Answer]):
     attempt = factory.SubFactory(AttemptFactory)
     item = factory.SubFactory(ItemFactory, version=factory.SelfAttribute("..attempt.version"))
     value = 3
+
+
+def make_publishable(version: InstrumentVersion) -> InstrumentVersion:
+    """Give each of the version's patterns the five statements, two reverse-keyed, that
+    publishing asks for (quiz.versions.MIN_ITEMS_PER_PATTERN)."""
+    for pattern in {item.pattern for item in version.items.filter(kind=Item.Kind.PATTERN)}:
+        have = version.items.filter(pattern=pattern)
+        reversed_needed = max(0, 2 - have.filter(reverse_keyed=True).count())
+        for index in range(max(0, 5 - have.count())):
+            ItemFactory.create(
+                version=version, pattern=pattern, reverse_keyed=index < reversed_needed
+            )
+    return version

@@ -627,9 +627,7 @@ def test_history_asks_visitors_to_sign_in(client: Client, db: None) -> None:
 
 
 def _backdate(attempt: Attempt, *, days: int) -> None:
-    Attempt.objects.filter(pk=attempt.pk).update(
-        completed_at=timezone.now() - timedelta(days=days)
-    )
+    Attempt.objects.filter(pk=attempt.pk).update(completed_at=timezone.now() - timedelta(days=days))
 
 
 def test_history_shows_each_result_and_marks_only_real_changes(
