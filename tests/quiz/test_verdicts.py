@@ -10,9 +10,10 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.utils import timezone
 
 from intimacy_app.accounts.models import User
-from quiz import services
+from quiz import services, versions
 from quiz.models import Attempt, ChangeVerdict, InstrumentVersion, Item, ReferenceFigure
 from tests.conftest import AnswerAll
+from tests.factories import UserFactory
 from tests.quiz.factories import ItemFactory
 
 pytestmark = pytest.mark.django_db
@@ -202,3 +203,44 @@ def test_a_version_without_reference_figures_judges_nothing(
     _take(small_version, answer_all, HIGH, user=member, days_ago=30)
     after = _take(small_version, answer_all, LOW, user=member)
     assert not ChangeVerdict.objects.filter(attempt=after).exists()
+
+
+# --- Reference figures: shipped until enough people, then fixed once -----------------------------
+
+
+def test_the_figures_are_computed_once_from_enough_peoples_first_attempts_and_then_fixed(
+    version: InstrumentVersion,
+    answer_all: AnswerAll,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(versions, "REFERENCE_MIN_PEOPLE", 3)
+    people = [UserFactory.create() for _ in range(3)]
+    staff = UserFactory.create(is_staff=True)
+    # Two people, their retakes, a member of staff and a visitor: not yet three people.
+    _take(version, answer_all, [1, 1, 5, 1], user=people[0])
+    _take(version, answer_all, [5, 5, 1, 5], user=people[0])
+    _take(version, answer_all, [2, 2, 4, 2], user=people[1])
+    _take(version, answer_all, [5, 5, 1, 5], user=staff)
+    _take(version, answer_all, [5, 5, 1, 5], user=None)
+    version.refresh_from_db()
+    assert version.reference_people == 0
+
+    _take(version, answer_all, [3, 3, 3, 3], user=people[2])
+
+    version.refresh_from_db()
+    assert version.reference_people == 3
+    assert version.reference_fixed_at is not None
+    assert "first attempts of 3 people" in version.reference_source
+    # First attempts only: keyed rows [1, 1], [2, 2], [3, 3] for each pattern and, over all
+    # four statements, [1, 1, 1, 1], [2, ...], [3, ...]: scores 0, 25, 50 -> SD 25, alpha 1.
+    figures = {f.pattern_slug: (f.sd, f.reliability) for f in version.reference_figures.all()}
+    assert figures == {
+        "": pytest.approx((25.0, 1.0)),
+        "leaving-first": pytest.approx((25.0, 1.0)),
+        "going-quiet": pytest.approx((25.0, 1.0)),
+    }
+
+    _take(version, answer_all, [5, 1, 1, 5], user=UserFactory.create())
+    version.refresh_from_db()
+    assert version.reference_people == 3  # fixed for good
+    assert dict(version.reference_figures.values_list("pattern_slug", "sd"))[""] == 25.0
