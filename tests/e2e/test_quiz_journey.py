@@ -20,6 +20,7 @@ from quiz import services as quiz_services
 from quiz import versions as quiz_versions
 from quiz.models import Attempt, InstrumentVersion
 from tests.e2e.helpers import check_accessibility, check_html, check_page, page_source
+from tests.quiz.factories import keyed_answers
 
 STEPS = 11  # version 2: 66 statements, six a page
 EMAIL = "wren@example.com"
@@ -139,22 +140,12 @@ def test_the_whole_quiz_works_with_javascript_off(no_script_page: Page) -> None:
     expect(page.locator("table.score-table tbody tr")).to_have_count(13)
 
 
-def _answers(version: InstrumentVersion, keyed: dict[str, int], rest: int, impact: int = 1) -> dict:
-    """Answers giving each pattern in `keyed` that keyed value (the others `rest`)."""
-    answers = {}
-    for item in version.items.select_related("pattern"):
-        if item.pattern is None:
-            answers[item] = impact
-            continue
-        value = keyed.get(item.pattern.slug, rest)
-        answers[item] = 6 - value if item.reverse_keyed else value
-    return answers
-
-
 def _result(member: User, keyed: dict[str, int], rest: int, *, days_ago: int, **kw: Any) -> str:
     version = InstrumentVersion.objects.published().get()
     attempt = Attempt.objects.create(version=version, user=member)
-    quiz_services.attempt_answer_step(attempt=attempt, answers=_answers(version, keyed, rest, **kw))
+    quiz_services.attempt_answer_step(
+        attempt=attempt, answers=keyed_answers(version, keyed, rest=rest, **kw)
+    )
     quiz_services.attempt_complete(attempt=attempt)
     Attempt.objects.filter(pk=attempt.pk).update(
         completed_at=timezone.now() - timedelta(days=days_ago)

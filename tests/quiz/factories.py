@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import factory
 from factory.django import DjangoModelFactory
 
@@ -67,3 +69,19 @@ def make_publishable(version: InstrumentVersion) -> InstrumentVersion:
                 version=version, pattern=pattern, reverse_keyed=index < reversed_needed
             )
     return version
+
+
+def keyed_answers(
+    version: InstrumentVersion, keyed: Mapping[str, int], *, rest: int, impact: int = 1
+) -> dict[Item, int]:
+    """Answers to every statement of `version` that give each pattern in `keyed` that keyed
+    value on all its statements, and every other pattern `rest`: a reverse-keyed statement is
+    answered 6 minus it. The statement about daily life is answered `impact`."""
+    answers = {}
+    for item in version.items.select_related("pattern"):
+        if item.pattern is None:
+            answers[item] = impact
+            continue
+        value = keyed.get(item.pattern.slug, rest)
+        answers[item] = 6 - value if item.reverse_keyed else value
+    return answers

@@ -23,6 +23,7 @@ from quiz import services
 from quiz.models import Attempt, InstrumentVersion
 from tests.conftest import keep_session
 from tests.factories import PASSWORD, UserFactory
+from tests.quiz.factories import keyed_answers
 
 pytestmark = pytest.mark.django_db
 HISTORY = reverse("quiz:history")
@@ -114,13 +115,7 @@ def test_an_edited_pattern_shows_on_a_result_seen_before(
     django_capture_on_commit_callbacks: Callable[..., Any],
 ) -> None:
     # Going quiet at the top (plain 5s, reverse 1s), the rest low: it is where to start.
-    items = quiz_instrument.items.order_by("order", "pk").select_related("pattern")
-    values = [
-        (1 if item.reverse_keyed else 5)
-        if item.pattern is not None and item.pattern.slug == "going-quiet"
-        else (4 if item.reverse_keyed else 2)
-        for item in items
-    ]
+    values = list(keyed_answers(quiz_instrument, {"going-quiet": 5}, rest=2).values())
     attempt = completed_for(quiz_instrument, user=member, values=values)
     member_client.get(_result_url(attempt))
     strongest = attempt.scores.order_by("rank").first()

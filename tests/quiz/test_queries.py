@@ -16,7 +16,7 @@ from quiz.models import Answer, Attempt, InstrumentVersion
 from quiz.selectors.attempts import SESSION_KEY
 from tests.conftest import keep_session
 from tests.journal.factories import EntryFactory
-from tests.quiz.factories import InstrumentVersionFactory, ItemFactory
+from tests.quiz.factories import InstrumentVersionFactory, ItemFactory, keyed_answers
 
 pytestmark = pytest.mark.django_db
 
@@ -28,13 +28,7 @@ def _history(
 ) -> Attempt:
     """`attempts` results, each with Going quiet strongest and the rest low (plain statements
     answered 2, reverse-keyed 4), so each result page has a pattern to start with."""
-    items = version.items.order_by("order", "pk").select_related("pattern")
-    values = [
-        (1 if item.reverse_keyed else 5)
-        if item.pattern is not None and item.pattern.slug == "going-quiet"
-        else (4 if item.reverse_keyed else 2)
-        for item in items
-    ]
+    values = list(keyed_answers(version, {"going-quiet": 5}, rest=2).values())
     latest = None
     for _ in range(attempts):
         latest = completed_for(version, user=member, values=values)

@@ -14,9 +14,10 @@ from quiz import services
 from quiz.models import Attempt, InstrumentVersion, Item
 from quiz.selectors.attempts import SESSION_KEY
 from tests.conftest import keep_session
+from tests.quiz.factories import keyed_answers
 
 pytestmark = pytest.mark.django_db
-Answering = Callable[[Item], int]
+Answering = Callable[[InstrumentVersion], dict[Item, int]]
 
 
 def _finish(client: Client, version: InstrumentVersion, answer: Answering) -> str:
@@ -24,24 +25,15 @@ def _finish(client: Client, version: InstrumentVersion, answer: Answering) -> st
     attempt = Attempt.objects.create(version=version)  # a retired version's, too
     session = client.session
     session[SESSION_KEY] = [str(attempt.pk)]
-    items = list(version.items.select_related("pattern"))
-    services.attempt_answer_step(attempt=attempt, answers={item: answer(item) for item in items})
+    services.attempt_answer_step(attempt=attempt, answers=answer(version))
     services.attempt_complete(attempt=attempt)
     keep_session(client, session)
     return client.get(reverse("quiz:result", args=[attempt.pk])).text
 
 
 def _keyed(strength: dict[str, int], rest: int = 1, impact: int = 1) -> Answering:
-    """Answers that give each pattern in `strength` that keyed value on every statement (and
-    the others `rest`): a reverse-keyed statement gets 6 minus it."""
-
-    def answer(item: Item) -> int:
-        if item.pattern is None:
-            return impact
-        value = strength.get(item.pattern.slug, rest)
-        return 6 - value if item.reverse_keyed else value
-
-    return answer
+    """Answers that give each pattern in `strength` that keyed value (see keyed_answers)."""
+    return lambda version: keyed_answers(version, strength, rest=rest, impact=impact)
 
 
 def test_a_varied_result_shows_each_score_with_its_likely_range_and_the_overall_score(
@@ -86,7 +78,8 @@ def test_all_low_answers_get_their_own_honest_wording_and_no_pattern_is_singled_
 def test_the_same_answer_to_everything_is_noticed_gently_and_marked_hard_to_read(
     client: Client, quiz_instrument: InstrumentVersion
 ) -> None:
-    page = _finish(client, quiz_instrument, lambda item: 1)  # "Not like me" to everything
+    # "Not like me" to everything.
+    page = _finish(client, quiz_instrument, lambda version: dict.fromkeys(version.items.all(), 1))
     assert "This result is hard to read" in page
     assert "That is fine to do" in page
     assert 'class="highlight-list"' not in page
