@@ -72,6 +72,10 @@ class ReferenceFigureInline(admin.TabularInline):
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Part of the version: whoever may see the version sees where its ranges come from.
+        return request.user.has_perm("quiz.view_instrumentversion")
+
     @admin.display(description="smallest real change (points)")
     def change_threshold(self, obj: ReferenceFigure) -> str:
         threshold = scoring.reliable_change_threshold(sd=obj.sd, alpha=obj.reliability)

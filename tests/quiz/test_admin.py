@@ -302,3 +302,15 @@ def test_the_instrument_page_lists_its_versions_and_keeps_the_live_slug_fixed(
 
     instrument.refresh_from_db()
     assert (instrument.name, instrument.slug) == ("Renamed", small_version.instrument.slug)
+
+
+def test_the_version_page_shows_its_reference_figures_and_where_they_come_from(
+    editor_client: Client, quiz_instrument: InstrumentVersion
+) -> None:
+    page = editor_client.get(
+        reverse("admin:quiz_instrumentversion_change", args=[quiz_instrument.pk])
+    ).text
+    assert "Reference figures (for uncertainty ranges and reliable change)" in page
+    assert "Shipped defaults, used until 200 people" in page
+    assert "28.7" in page  # a pattern's smallest real change with SD 18 and reliability 0.67
+    assert "10.5" in page  # the overall score's, with SD 12 and 0.90
