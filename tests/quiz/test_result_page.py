@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import timedelta
 
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateformat import format as date_format
 
+from intimacy_app.accounts.models import User
 from quiz import services
 from quiz.models import Attempt, InstrumentVersion, Item
 from quiz.selectors.attempts import SESSION_KEY
@@ -114,10 +118,6 @@ def test_the_page_says_from_when_a_retake_would_be_meaningful(
     page = _finish(client, quiz_instrument, _keyed({"going-quiet": 4}, rest=2))
     attempt = Attempt.objects.get()
     assert attempt.completed_at is not None
-    from datetime import timedelta
-
-    from django.utils.dateformat import format as date_format
-
     day = date_format(attempt.completed_at + timedelta(days=21), "j F Y")
     assert f"A retake tells you most from <strong>{day}</strong>" in page
 
@@ -131,3 +131,27 @@ def test_a_version_one_result_still_opens_as_it_was_without_ranges(
     assert "only three\n      statements for each pattern" in page
     assert "likely" not in page.split("Where to start")[1].split("All the patterns")[0]
     assert "Likely range" not in page
+
+
+def test_a_members_version_one_results_stay_on_their_own_track_unjudged(
+    client: Client, quiz_instrument: InstrumentVersion, member: User
+) -> None:
+    client.force_login(member)
+    one = InstrumentVersion.objects.get(number=1)
+    for version in (one, one, quiz_instrument):
+        attempt = Attempt.objects.create(version=version, user=member)
+        services.attempt_answer_step(
+            attempt=attempt, answers=keyed_answers(version, {"going-quiet": 4}, rest=2)
+        )
+        services.attempt_complete(attempt=attempt)
+        Attempt.objects.filter(pk=attempt.pk).update(
+            completed_at=timezone.now() - timedelta(days=40)
+        )
+
+    page = client.get(reverse("quiz:history")).text
+
+    assert "Closeness in general · quiz version 2" in page
+    assert "Closeness in general · quiz version 1" in page
+    assert "changes between these\n    results are not judged" in page
+    assert page.count("Since last time") == 0  # one result on version 2; version 1 unjudged
+    assert "75 → 75" in page  # version 1's two results, side by side, never with version 2's
