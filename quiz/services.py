@@ -8,7 +8,8 @@ fit to show a person, and leaves nothing half-written.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import cast
 
 from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
@@ -200,7 +201,8 @@ def _judge_changes(attempt: Attempt, *, user_id: int) -> None:
     verdicts = []
     for since, baseline in baselines.items():
         before = _stored_scores(baseline)
-        days = (attempt.completed_at - baseline.completed_at) / timedelta(days=1)  # type: ignore[operator]
+        apart = cast(datetime, attempt.completed_at) - cast(datetime, baseline.completed_at)
+        days = apart / timedelta(days=1)
         for slug in figures.keys() & after.keys() & before.keys():
             threshold = scoring.reliable_change_threshold(
                 sd=figures[slug].sd, alpha=figures[slug].reliability

@@ -27,7 +27,7 @@ from quiz.models import (
     ReferenceFigure,
 )
 from quiz.selectors.attempts import next_version_number
-from quiz.selectors.statistics import people_answers
+from quiz.selectors.statistics import first_attempts_of_people, people_answers
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 ITEMS_PATH = DATA_DIR / "items.json"  # version 1, as first shipped: three statements a pattern
@@ -245,21 +245,27 @@ def _load_version(
     return version
 
 
-@transaction.atomic
 def version_fix_reference(*, version: InstrumentVersion) -> bool:
     """Replace the shipped reference figures with ones computed from people's first attempts,
     once REFERENCE_MIN_PEOPLE of them exist, and fix them for good. True when it did.
 
     Retakes never count (a person who answered twice would pull the spread toward their own
     answers), nor do staff or visitors (see selectors.first_attempts_of_people). A score whose
-    figures cannot be computed keeps its shipped ones.
+    figures cannot be computed keeps its shipped ones. Until there are enough people this costs
+    one count, and locks nothing.
     """
-    version = InstrumentVersion.objects.select_for_update().get(pk=version.pk)
     if version.reference_people:
         return False
-    data = people_answers(version=version)
-    if len(data.rows) < REFERENCE_MIN_PEOPLE:
+    if first_attempts_of_people(version=version).count() < REFERENCE_MIN_PEOPLE:
         return False
+    with transaction.atomic():
+        return _fix_reference(InstrumentVersion.objects.select_for_update().get(pk=version.pk))
+
+
+def _fix_reference(version: InstrumentVersion) -> bool:
+    if version.reference_people:  # another completion got here first
+        return False
+    data = people_answers(version=version)
     computed = {
         slug: scoring.spread_and_reliability(data.keyed(group))
         for slug, group in data.by_pattern.items()

@@ -8,9 +8,11 @@ import statistics
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import cast
 
 from django.db.models import OuterRef, Subquery
 
+from intimacy_app.content.models import Pattern
 from quiz import scoring
 from quiz.models import Answer, Attempt, AttemptQuerySet, InstrumentVersion, Item
 
@@ -60,7 +62,7 @@ def people_answers(*, version: InstrumentVersion) -> PeopleAnswers:
     items = list(version.items.filter(kind=Item.Kind.PATTERN).select_related("pattern"))
     by_pattern: dict[str, list[Item]] = {}
     for item in items:
-        by_pattern.setdefault(item.pattern.slug, []).append(item)  # type: ignore[union-attr]
+        by_pattern.setdefault(cast(Pattern, item.pattern).slug, []).append(item)
     rows: dict[uuid.UUID, dict[int, int]] = {}
     answers = Answer.objects.filter(attempt__in=first_attempts_of_people(version=version))
     for attempt_id, item_id, value in answers.values_list("attempt_id", "item_id", "value"):
@@ -161,7 +163,7 @@ def version_statistics(*, version: InstrumentVersion) -> VersionStatistics:
         pattern_stats.append(
             PatternStatistics(
                 slug=slug,
-                name=group[0].pattern.name,  # type: ignore[union-attr]
+                name=cast(Pattern, group[0].pattern).name,
                 item_count=len(group),
                 mean_score=statistics.fmean(scores) if scores else None,
                 sd_score=_sd(scores),
