@@ -289,6 +289,10 @@ class Attempt(models.Model):
         return self.focus or Focus.GENERAL
 
     @property
+    def focus_label(self) -> str:
+        return Focus(self.track).label
+
+    @property
     def focus_phrase(self) -> str:
         return FOCUS_PHRASES[Focus(self.track)]
 

@@ -14,7 +14,7 @@ from django.db.models import Prefetch
 
 from intimacy_app.accounts.models import User
 from quiz import scoring
-from quiz.models import Attempt, ChangeVerdict, Focus, InstrumentVersion, PatternScore
+from quiz.models import Attempt, ChangeVerdict, InstrumentVersion, PatternScore
 
 
 def whole_points(score: float) -> int:
@@ -73,7 +73,7 @@ class Track:
 
     @property
     def focus_label(self) -> str:
-        return Focus(self.focus).label
+        return self.latest.focus_label
 
     @property
     def latest(self) -> Attempt:
