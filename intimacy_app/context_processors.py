@@ -1,11 +1,17 @@
-"""What every page's layout (templates/base.html) needs, worked out once per process."""
+"""What every page's layout (templates/base.html) needs: its links, the quick exit, and the
+crisis lines for the visitor's country."""
 
 from __future__ import annotations
 
 import functools
 
+from django.conf import settings
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
+
+from intimacy_app.content import selectors
+from intimacy_app.content.crisis import help_for
 
 
 @functools.cache
@@ -18,6 +24,8 @@ def _site_links() -> dict[str, str]:
         "privacy": "privacy",
         "patterns": "content:pattern_list",
         "capacities": "content:capacity_list",
+        "guides": "content:guide_list",
+        "crisis_lines": "content:crisis_lines",
         "quiz": "quiz:start",
         "journal": "journal:list",
         "account": "accounts:account",
@@ -28,6 +36,11 @@ def _site_links() -> dict[str, str]:
     return {key: reverse(name) for key, name in names.items()}
 
 
-def site_links(request: HttpRequest) -> dict[str, dict[str, str]]:
-    """`site_links.home`, `site_links.journal`, …: the links in the site's header and footer."""
-    return {"site_links": _site_links()}
+def site_links(request: HttpRequest) -> dict[str, object]:
+    """`site_links.home`, `site_links.journal`, …: the links in the site's header and footer;
+    `crisis_help`: the lines for this visitor's country (read only if the page shows them)."""
+    return {
+        "site_links": _site_links(),
+        "quick_exit_url": settings.QUICK_EXIT_URL,
+        "crisis_help": SimpleLazyObject(lambda: help_for(request, selectors.crisis_lines())),
+    }

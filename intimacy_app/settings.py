@@ -5,6 +5,8 @@ PostgreSQL, `REDIS_URL` moves cache and sessions to Redis, and `DJANGO_DEBUG=fal
 production posture, which refuses to start without a real `DJANGO_SECRET_KEY`.
 """
 
+import base64
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -39,7 +41,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "axes",
     "django_otp",
-    "django_otp.plugins.otp_totp",
     "django_htmx",
     "crispy_forms",
     "crispy_bootstrap5",
@@ -131,6 +132,20 @@ CACHES["member"] = {
     "OPTIONS": {"MAX_ENTRIES": 1000},
 }
 
+# Rate limits (accounts.throttle) must hold across every worker and a restart: they are kept in
+# Redis when there is one, else in a database table (made by migration
+# accounts.0005_limits_cache_table; Django's test databases make it themselves).
+if REDIS_URL:
+    CACHES["limits"] = {**CACHES["default"], "KEY_PREFIX": "limits"}
+else:
+    CACHES["limits"] = {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "accounts_limits",
+        "TIMEOUT": 60 * 60,
+        # A full table drops a third of its rows; keep room for many clients' counters.
+        "OPTIONS": {"MAX_ENTRIES": 100_000},
+    }
+
 # A signed-in session ends after this long without a request, and this long after sign-in
 # whatever happens (intimacy_app.accounts.middleware). Visitors' sessions keep Django's default.
 MEMBER_SESSION_IDLE = timedelta(minutes=env.int("DJANGO_SESSION_IDLE_MINUTES", default=120))
@@ -146,13 +161,14 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 
-# Sign-in throttling (django-axes): after AXES_FAILURE_LIMIT failures within the cool-off, an
-# account is locked out wherever the attempts come from, and a client address is locked out
-# whichever accounts it tries. The address is REMOTE_ADDR; behind your own proxies, set
+# Sign-in throttling (django-axes): after AXES_FAILURE_LIMIT failures within the cool-off, the
+# pair of account and client address is locked out, so a stranger who knows an address cannot
+# lock its owner out; the account is slowed down instead, and a client trying many accounts is
+# rate-limited (accounts.throttle). The address is REMOTE_ADDR; behind your own proxies, set
 # DJANGO_TRUSTED_PROXY_COUNT to how many of them append to X-Forwarded-For, so the address the
 # outermost one saw is used and anything a client wrote into that header is ignored.
 TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=0)
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_FAILURE_LIMIT = env.int("DJANGO_LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("DJANGO_LOGIN_LOCKOUT_MINUTES", default=15))
 AXES_USERNAME_FORM_FIELD = "username"
@@ -200,6 +216,13 @@ if env.str("EMAIL_URL", default=""):
 else:
     MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Stay in the Room <noreply@localhost>")
+# Where the app tells people to write (a lost phone, a staff enrolment link); a deploy check
+# warns while it is still the local default.
+SUPPORT_EMAIL = env.str("SUPPORT_EMAIL", default="support@localhost")
+
+# Where the quick exit on every page goes: a page anyone might have open, on another site, so
+# the address bar and the tab's title give nothing away (browser tests point it at a local page).
+QUICK_EXIT_URL = env.str("QUICK_EXIT_URL", default="https://www.bbc.co.uk/weather")
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "en"
@@ -217,7 +240,7 @@ STORAGES = {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
             if DEBUG
-            else "intimacy_app.storage.StaticFilesStorage"
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
         )
     },
 }
@@ -297,31 +320,17 @@ LOGGING = {
 # --- Journal encryption (journal app) --------------------------------------------------------
 # JOURNAL_ENCRYPTION_KEYS: comma-separated "keyid:base64urlkey" entries of 32-byte keys. The
 # first encrypts, every one decrypts; put a new key first, then run
-# `manage.py rotate_journal_key`. In debug without it, a key generated once into the git-ignored
-# .dev-keys file is used; with debug off it is required.
-from journal.crypto import KeyringError, new_key_entry, parse_keyring  # noqa: E402
-
+# `manage.py rotate_journal_key`. The journal app's system check (journal/checks.py) refuses a
+# missing or malformed value. In debug without it, a key generated once into the git-ignored
+# .dev-keys file is used.
 JOURNAL_ENCRYPTION_KEYS = env.str("JOURNAL_ENCRYPTION_KEYS", default="")
-_journal_keys_source = "JOURNAL_ENCRYPTION_KEYS"
 if not JOURNAL_ENCRYPTION_KEYS and DEBUG:
     _dev_keys = BASE_DIR / ".dev-keys"
     try:
         with _dev_keys.open("x", encoding="ascii") as _file:  # never overwrite an existing key
-            _file.write(new_key_entry("dev") + "\n")
+            _key = base64.urlsafe_b64encode(os.urandom(32)).decode("ascii").rstrip("=")
+            _file.write(f"dev:{_key}\n")
         _dev_keys.chmod(0o600)
     except FileExistsError:
         pass
     JOURNAL_ENCRYPTION_KEYS = _dev_keys.read_text(encoding="ascii").strip()
-    _journal_keys_source = str(_dev_keys)
-if not JOURNAL_ENCRYPTION_KEYS:
-    raise ImproperlyConfigured(
-        "DJANGO_DEBUG is off, so JOURNAL_ENCRYPTION_KEYS must be set to 'keyid:base64urlkey' "
-        "(python -c 'from journal.crypto import new_key_entry; print(new_key_entry(\"k1\"))')."
-    )
-try:
-    parse_keyring(JOURNAL_ENCRYPTION_KEYS)
-except KeyringError as _error:
-    raise ImproperlyConfigured(
-        f"{_journal_keys_source} {_error}. Each entry is 'keyid:base64urlkey' with a 32-byte key "
-        "(python -c 'from journal.crypto import new_key_entry; print(new_key_entry(\"k1\"))')."
-    ) from None

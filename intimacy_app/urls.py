@@ -4,6 +4,8 @@ from django.contrib import admin
 from django.urls import include, path
 
 from intimacy_app import views
+from intimacy_app.account_export import account_export_view
+from intimacy_app.accounts import urls as accounts_urls
 
 admin.site.site_header = "Stay in the Room: content"
 admin.site.site_title = "Stay in the Room admin"
@@ -21,5 +23,18 @@ urlpatterns = [
     path("journal/", include("journal.urls")),
     path("admin/", admin.site.urls),
     path("", include("intimacy_app.content.urls")),
-    path("", include("intimacy_app.accounts.urls")),
+    # The account-wide export draws on quiz and journal, so the project routes it, in the
+    # accounts namespace its links use; the core apps import no feature app.
+    path(
+        "",
+        include(
+            (
+                [
+                    *accounts_urls.urlpatterns,
+                    path("account/export/", account_export_view, name="export"),
+                ],
+                accounts_urls.app_name,
+            )
+        ),
+    ),
 ]

@@ -1,11 +1,16 @@
-"""A text field whose database column holds only AES-GCM ciphertext bound to its row and field.
+"""A text field whose database column holds only AES-GCM ciphertext bound to its row, field and
+owner.
 
 On the model instance the attribute reads as plain text; it is decrypted on first access and
-encrypted again on save, with associated data ``<model>:<pk>:<field>`` so a token moved to
-another row or field does not decrypt. Text that cannot be decrypted reads as `Unreadable` (an
-empty string that knows it is unreadable and keeps its token, so saving the row unchanged does
-not destroy it). Writes that bypass `Model.save()` (`QuerySet.update()` or `bulk_update()` with
-plain strings) are refused rather than stored in the clear.
+encrypted again on save, with associated data ``<model>@<owner>:<pk>:<field>`` (see
+`associated_data`) so a token moved to another row or field, or a row moved to another member,
+does not decrypt. Text written before the owner was bound (``<model>:<pk>:<field>``) still
+reads until `manage.py rotate_journal_key` seals it again with the owner.
+
+Text that cannot be decrypted reads as `Unreadable` (an empty string that knows it is unreadable
+and keeps its token, so saving the row unchanged does not destroy it). Writes that bypass
+`Model.save()` (`QuerySet.update()` or `bulk_update()` with plain strings) are refused rather
+than stored in the clear.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.query_utils import DeferredAttribute
 
-from journal.crypto import DecryptionError, Keyring, parse_keyring
+from intimacy_app.crypto import DecryptionError, Keyring, parse_keyring
 
 logger = logging.getLogger("journal.crypto")
 
@@ -70,9 +75,40 @@ def no_unstorable_characters(value: str) -> None:
         ) from None
 
 
-def associated_data(model_name: str, pk: object, field_name: str) -> bytes:
-    """What binds a ciphertext to one row and one field: ``<model>:<pk>:<field>``."""
-    return f"{model_name}:{pk}:{field_name}".encode()
+def associated_data(model_name: str, pk: object, field_name: str, *, owner: object) -> bytes:
+    """What binds a ciphertext to one row, one field and the row's owner:
+    ``<model>@<owner>:<pk>:<field>``; with `owner` None, the older binding to row and field only
+    (``<model>:<pk>:<field>``), which text written before the owner was bound still carries."""
+    where = model_name if owner is None else f"{model_name}@{owner}"
+    return f"{where}:{pk}:{field_name}".encode()
+
+
+def open_token(ring: Keyring, token: str, *, bound: bytes, unbound: bytes | None) -> str:
+    """The text in `token`, sealed with associated data `bound`, or (written before the owner
+    was bound) `unbound`. A token sealed with `bound` never opens with `unbound`: the tag binds
+    it to the data it was sealed with, so the older binding cannot be used to move new text."""
+    try:
+        return ring.decrypt(token, aad=bound)
+    except DecryptionError:
+        if unbound is None:
+            raise
+        return ring.decrypt(token, aad=unbound)
+
+
+def reseal(ring: Keyring, token: str, *, bound: bytes, unbound: bytes | None) -> str | None:
+    """`token` sealed again under the current key and bound to its owner, or None if it already
+    is (so a rotation can be repeated and interrupted). Raises DecryptionError if no configured
+    key opens it."""
+    try:
+        text = ring.decrypt(token, aad=bound)
+    except DecryptionError:
+        if unbound is None:
+            raise
+        text = ring.decrypt(token, aad=unbound)
+    else:
+        if ring.is_current(token):
+            return None
+    return ring.encrypt(text, aad=bound)
 
 
 def _log_unreadable(model_name: str | None, pk: object, name: str, error: DecryptionError) -> None:
@@ -97,29 +133,41 @@ class StoredText:
     """
 
     def __init__(self, model: type[models.Model], names: Sequence[str], *, quiet: bool = False):
-        for name in names:
-            if not isinstance(model._meta.get_field(name), EncryptedTextField):
-                raise TypeError(f"{model.__name__}.{name} is not an encrypted text field.")
+        fields = [model._meta.get_field(name) for name in names]
+        for field in fields:
+            if not isinstance(field, EncryptedTextField):
+                raise TypeError(f"{model.__name__}.{field.name} is not an encrypted text field.")
         self.names = tuple(names)
         self._suffixes = tuple(name.encode() for name in names)
         self._model_name = model._meta.model_name or ""
+        self._owner_bound = {
+            field.name for field in fields if getattr(field, "owner_field", None) is not None
+        }
         self._keyring = keyring()
         self._quiet = quiet
 
-    def texts(self, pk: object, tokens: Sequence[str]) -> Iterator[str]:
-        """Row `pk`'s text for each of `names`, from its stored `tokens`, in the same order.
+    def texts(self, pk: object, tokens: Sequence[str], *, owner: object) -> Iterator[str]:
+        """Row `pk`'s text for each of `names`, from its stored `tokens`, in the same order;
+        `owner` is the row's owner's id, which owner-bound text is bound to.
 
         Lazy: a caller that stops early (a search that has found every word) decrypts no more.
         """
         if len(tokens) != len(self.names):
             raise ValueError(f"{len(self.names)} tokens expected, got {len(tokens)}.")
-        row = associated_data(self._model_name, pk, "")
+        row = associated_data(self._model_name, pk, "", owner=owner)
+        unbound_row = associated_data(self._model_name, pk, "", owner=None)
         for name, suffix, token in zip(self.names, self._suffixes, tokens, strict=True):
             if not token:
                 yield ""
                 continue
+            bound = name in self._owner_bound
             try:
-                yield self._keyring.decrypt(token, aad=row + suffix)
+                yield open_token(
+                    self._keyring,
+                    token,
+                    bound=row + suffix if bound else unbound_row + suffix,
+                    unbound=unbound_row + suffix if bound else None,
+                )
             except DecryptionError as error:
                 if not self._quiet:
                     _log_unreadable(self._model_name, pk, name, error)
@@ -149,7 +197,9 @@ class EncryptedTextField(models.TextField):
 
     descriptor_class = EncryptedTextAttribute
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, owner_field: str | None = None, **kwargs: Any) -> None:
+        # The foreign key to the row's owner, whose id the ciphertext is bound to.
+        self.owner_field = owner_field
         kwargs.setdefault("blank", True)
         kwargs.setdefault("default", "")
         super().__init__(*args, **kwargs)
@@ -164,15 +214,45 @@ class EncryptedTextField(models.TextField):
             raise ValidationError(self.error_messages["blank"], code="blank")
         super().validate(value, model_instance)
 
+    def deconstruct(self) -> Any:
+        name, path, args, kwargs = super().deconstruct()
+        if self.owner_field is not None:
+            kwargs["owner_field"] = self.owner_field
+        return name, path, args, kwargs
+
+    def owner_of(self, instance: models.Model) -> object:
+        """The id the text of `instance` is bound to, or None for a field bound to its row only."""
+        if self.owner_field is None:
+            return None
+        owner_field = instance._meta.get_field(self.owner_field)
+        assert isinstance(owner_field, models.ForeignKey)
+        owner = getattr(instance, owner_field.attname)
+        if owner is None:
+            raise ValueError("Encrypted text needs the row's owner before it is saved.")
+        return owner
+
     def aad(self, instance: models.Model) -> bytes:
         if instance.pk is None:
             raise ValueError("Encrypted text needs the row's primary key before it is saved.")
-        return associated_data(instance._meta.model_name or "", instance.pk, self.name)
+        model_name = instance._meta.model_name or ""
+        return associated_data(model_name, instance.pk, self.name, owner=self.owner_of(instance))
+
+    def unbound_aad(self, instance: models.Model) -> bytes | None:
+        """The binding text had before the owner was bound, if this field is owner-bound."""
+        if self.owner_field is None:
+            return None
+        model_name = instance._meta.model_name or ""
+        return associated_data(model_name, instance.pk, self.name, owner=None)
 
     def open(self, instance: models.Model, token: str) -> str:
         """Decrypt `token` for this row; log and return Unreadable if that fails."""
         try:
-            return keyring().decrypt(token, aad=self.aad(instance))
+            return open_token(
+                keyring(),
+                token,
+                bound=self.aad(instance),
+                unbound=self.unbound_aad(instance),
+            )
         except DecryptionError as error:
             _log_unreadable(instance._meta.model_name, instance.pk, self.name, error)
             return Unreadable(token)

@@ -15,9 +15,10 @@ from django.utils import timezone
 from intimacy_app.accounts.models import User
 from intimacy_app.content.forms import ContentMultipleChoiceField
 from intimacy_app.content.models import Capacity, Feeling, Pattern
+from journal.imports import MAX_BYTES, TOO_LARGE
+from journal.insights import INSIGHT_PERIODS
 from journal.models import MEMBER_FIELDS, TEXT_MAX_LENGTH, Entry
-from journal.selectors import INSIGHT_PERIODS, EntryFilters
-from journal.transfer import MAX_BYTES, TOO_LARGE
+from journal.selectors import EntryFilters
 
 SKIP = ("", "Skip")
 TEXT_ERRORS = {

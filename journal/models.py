@@ -86,15 +86,21 @@ class Entry(models.Model):
     )
     occurred_at = models.DateTimeField("when it happened", default=timezone.now)
     with_whom = models.CharField("with whom", max_length=10, choices=WithWhom, blank=True)
-    situation = EncryptedTextField("what was happening", max_length=TEXT_MAX_LENGTH, blank=False)
+    situation = EncryptedTextField(
+        "what was happening", max_length=TEXT_MAX_LENGTH, blank=False, owner_field="owner"
+    )
     urge_strength = models.PositiveSmallIntegerField(
         "how strong the urge to pull away was",
         null=True,
         blank=True,
         validators=[MinValueValidator(0), MaxValueValidator(10)],
     )
-    body = EncryptedTextField("what it felt like in the body", max_length=TEXT_MAX_LENGTH)
-    story = EncryptedTextField("the story the mind told", max_length=TEXT_MAX_LENGTH)
+    body = EncryptedTextField(
+        "what it felt like in the body", max_length=TEXT_MAX_LENGTH, owner_field="owner"
+    )
+    story = EncryptedTextField(
+        "the story the mind told", max_length=TEXT_MAX_LENGTH, owner_field="owner"
+    )
     action = models.CharField("what I did", max_length=10, choices=Action, blank=True)
     patterns = models.ManyToManyField(
         Pattern, blank=True, related_name="+", verbose_name="withdrawal moves"
@@ -111,7 +117,9 @@ class Entry(models.Model):
         related_name="+",
         verbose_name="what I'd try next time",
     )
-    next_time_note = EncryptedTextField("next time, in my words", max_length=TEXT_MAX_LENGTH)
+    next_time_note = EncryptedTextField(
+        "next time, in my words", max_length=TEXT_MAX_LENGTH, owner_field="owner"
+    )
     follows_up = models.ForeignKey(
         "self",
         null=True,
@@ -121,10 +129,17 @@ class Entry(models.Model):
         help_text="The earlier entry whose plan this entry reports on.",
     )
     tried = models.CharField("did I try it?", max_length=8, choices=Tried, blank=True)
-    follow_up_note = EncryptedTextField("how it went", max_length=TEXT_MAX_LENGTH)
+    follow_up_note = EncryptedTextField(
+        "how it went", max_length=TEXT_MAX_LENGTH, owner_field="owner"
+    )
     # The hidden token of the form that created the entry: a second POST of the same form (a
     # double click, a retry after a timeout) finds this entry instead of making another.
     submission_token = models.UUIDField(null=True, blank=True, editable=False)
+    # The id this entry was first written under, in another journal, when an import could not
+    # keep it as its own (someone else's entry has it). An entry's identity across exports and
+    # imports is `origin` or, for the rest, its own id: an import adds only entries whose
+    # identity this journal does not hold yet.
+    origin = models.UUIDField(null=True, blank=True, editable=False)
     # Set by the services (not auto_now) so an import keeps the original timestamps.
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -146,6 +161,7 @@ class Entry(models.Model):
             models.UniqueConstraint(
                 fields=["owner", "submission_token"], name="entry_one_per_form_submission"
             ),
+            models.UniqueConstraint(fields=["owner", "origin"], name="entry_one_per_origin"),
         ]
 
     def __str__(self) -> str:

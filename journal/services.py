@@ -4,22 +4,22 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TypedDict, Unpack
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from intimacy_app.accounts.member_cache import data_changed
 from intimacy_app.accounts.models import User
 from intimacy_app.content.models import Capacity, Feeling, Pattern
-from journal import transfer
-from journal.crypto import DecryptionError
-from journal.fields import Ciphertext, associated_data, keyring
+from intimacy_app.crypto import DecryptionError
+from journal.fields import Ciphertext, associated_data, keyring, reseal
+from journal.imports import ImportRejected, read_export
 from journal.models import ENCRYPTED_FIELDS, Entry
-from journal.transfer import ImportRejected
 
 BATCH_SIZE = 500
 logger = logging.getLogger("journal.crypto")
@@ -160,32 +160,53 @@ def _by_slug[M: (Pattern, Feeling, Capacity)](
     return found
 
 
-def _existing_owners(ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
-    owners: dict[uuid.UUID, int] = {}
+def _batches(ids: list[uuid.UUID]) -> Iterator[list[uuid.UUID]]:
     for start in range(0, len(ids), BATCH_SIZE):
-        owners.update(
-            Entry.objects.filter(pk__in=ids[start : start + BATCH_SIZE]).values_list(
-                "pk", "owner_id"
-            )
+        yield ids[start : start + BATCH_SIZE]
+
+
+def _held(owner: User, ids: list[uuid.UUID]) -> dict[uuid.UUID, uuid.UUID]:
+    """Of the identities `ids`, those `owner`'s journal already holds, each with its entry's
+    id. An entry's identity is the id it was first written under (`Entry.origin`), which its
+    exports write; its own id counts too, for files written before origins were kept."""
+    held: dict[uuid.UUID, uuid.UUID] = {}
+    for batch in _batches(ids):
+        rows = (
+            Entry.objects.owned_by(owner)
+            .filter(Q(pk__in=batch) | Q(origin__in=batch))
+            .values_list("pk", "origin")
         )
-    return owners
+        for pk, origin in rows:
+            held[pk] = pk
+            if origin is not None:
+                held[origin] = pk
+    return held
+
+
+def _taken(ids: list[uuid.UUID]) -> set[uuid.UUID]:
+    """Which of `ids` are entry ids already, in any journal."""
+    taken: set[uuid.UUID] = set()
+    for batch in _batches(ids):
+        taken.update(Entry.objects.filter(pk__in=batch).values_list("pk", flat=True))
+    return taken
 
 
 @transaction.atomic
 def entries_import(*, owner: User, raw: bytes) -> ImportReport:
-    """Add the entries of a JSON export to `owner`'s journal.
+    """Add the entries of a JSON export to `owner`'s journal, those it does not hold yet.
 
     The whole file is checked before anything is written; any problem raises ImportRejected
-    and nothing changes. Entries already in this journal (same id) are left as they are, so
-    importing the same file twice adds nothing. An id used by someone else's entry is replaced
-    by a new one: imported entries belong to the importer only.
+    and nothing changes. An entry is already there when this journal holds its identity (the
+    id it was first written under), so the same file, or an overlapping one, can be imported
+    any number of times into any journal and adds each entry once. An entry keeps its id
+    unless another journal has it; then it gets a new one and keeps the old as its `origin`.
     """
-    imported = transfer.read_export(raw)
+    imported = read_export(raw)
     # One import per journal at a time: the same file sent twice at once (a double click) must
-    # find the first one's entries, not race it to insert the same ids.
+    # find the first one's entries, not race it to insert the same ones.
     User.objects.select_for_update().filter(pk=owner.pk).exists()
     errors: list[str] = []
-    patterns = _by_slug(Pattern, {s for e in imported for s in e.patterns}, "moves", errors)
+    patterns = _by_slug(Pattern, {s for e in imported for s in e.patterns}, "patterns", errors)
     feelings = _by_slug(Feeling, {s for e in imported for s in e.feelings}, "feelings", errors)
     capacities = _by_slug(
         Capacity,
@@ -196,16 +217,15 @@ def entries_import(*, owner: User, raw: bytes) -> ImportReport:
     if errors:
         raise ImportRejected(errors)
 
-    owners = _existing_owners([entry.id for entry in imported])
-    new_ids = {
-        entry.id: entry.id if entry.id not in owners else uuid.uuid4()
-        for entry in imported
-        if owners.get(entry.id) != owner.pk
-    }
-    ids = {entry.id: new_ids.get(entry.id, entry.id) for entry in imported}
+    identities = [entry.id for entry in imported]
+    held = _held(owner, identities)
+    new = [entry for entry in imported if entry.id not in held]
+    taken = _taken([entry.id for entry in new])
+    ids = held | {e.id: uuid.uuid4() if e.id in taken else e.id for e in new}
     rows = [
         Entry(
-            id=new_ids[item.id],
+            id=ids[item.id],
+            origin=item.id if item.id in taken else None,
             owner=owner,
             occurred_at=item.occurred_at,
             created_at=item.created_at,
@@ -223,26 +243,29 @@ def entries_import(*, owner: User, raw: bytes) -> ImportReport:
             tried=item.tried,
             follow_up_note=item.follow_up_note,
         )
-        for item in imported
-        if item.id in new_ids
+        for item in new
     ]
-    Entry.objects.bulk_create(rows, batch_size=BATCH_SIZE)
     pattern_links = Entry.patterns.through
     feeling_links = Entry.feelings.through
+    try:
+        with transaction.atomic():
+            Entry.objects.bulk_create(rows, batch_size=BATCH_SIZE)
+    except IntegrityError:
+        # Another journal took one of these ids a moment ago, importing the same file.
+        message = "Someone imported the same entries just now. Please try again."
+        raise ImportRejected([message]) from None
     pattern_links.objects.bulk_create(
         [
-            pattern_links(entry_id=new_ids[item.id], pattern_id=patterns[slug].pk)
-            for item in imported
-            if item.id in new_ids
+            pattern_links(entry_id=ids[item.id], pattern_id=patterns[slug].pk)
+            for item in new
             for slug in item.patterns
         ],
         batch_size=BATCH_SIZE,
     )
     feeling_links.objects.bulk_create(
         [
-            feeling_links(entry_id=new_ids[item.id], feeling_id=feelings[slug].pk)
-            for item in imported
-            if item.id in new_ids
+            feeling_links(entry_id=ids[item.id], feeling_id=feelings[slug].pk)
+            for item in new
             for slug in item.feelings
         ],
         batch_size=BATCH_SIZE,
@@ -261,21 +284,22 @@ class RotationReport:
 
 def _rotate_batch(rows: list[tuple[object, ...]], report: RotationReport) -> None:
     ring = keyring()
+    model_name = Entry._meta.model_name or ""
     for row in rows:
-        pk, tokens = uuid.UUID(str(row[0])), row[1:]
+        pk, owner_id, tokens = uuid.UUID(str(row[0])), int(str(row[1])), row[2:]
         report.checked += 1
         old: dict[str, Ciphertext] = {}
         new: dict[str, Ciphertext] = {}
         for name, token in zip(ENCRYPTED_FIELDS, tokens, strict=True):
             if not isinstance(token, Ciphertext) or not token:
                 continue
-            aad = associated_data(Entry._meta.model_name or "", pk, name)
             try:
-                if ring.is_current(token):
-                    ring.decrypt(token, aad=aad)
-                    continue
-                new[name] = Ciphertext(ring.reencrypt(token, aad=aad))
-                old[name] = token
+                sealed = reseal(
+                    ring,
+                    token,
+                    bound=associated_data(model_name, pk, name, owner=owner_id),
+                    unbound=associated_data(model_name, pk, name, owner=None),
+                )
             except DecryptionError as error:
                 report.unreadable += 1
                 logger.warning(
@@ -285,21 +309,26 @@ def _rotate_batch(rows: list[tuple[object, ...]], report: RotationReport) -> Non
                     error.key_id,
                     error.reason,
                 )
+                continue
+            if sealed is not None:
+                new[name] = Ciphertext(sealed)
+                old[name] = token
         if not new:
             report.current += 1
             continue
         # Only if the row still holds what was read: a member's save in between wins.
-        Entry.objects.filter(pk=pk, **old).update(**new)
+        Entry.objects.filter(pk=pk, owner_id=owner_id, **old).update(**new)
         report.rotated += 1
 
 
 def entries_rotate_key(
     *, batch_size: int = BATCH_SIZE, progress: Callable[[int], None] | None = None
 ) -> RotationReport:
-    """Re-encrypt every entry's text under the current key, one atomic batch at a time.
+    """Re-encrypt every entry's text under the current key and bound to its owner, one atomic
+    batch at a time.
 
-    Idempotent: text already under the current key is left alone. Text no configured key can
-    read is counted and logged (without the text), never changed.
+    Idempotent: text already under the current key and bound to its owner is left alone. Text
+    no configured key can read is counted and logged (without the text), never changed.
     """
     report = RotationReport()
     last_pk = None
@@ -308,7 +337,7 @@ def entries_rotate_key(
             batch = Entry.objects.order_by("pk")
             if last_pk is not None:
                 batch = batch.filter(pk__gt=last_pk)
-            rows = list(batch.values_list("pk", *ENCRYPTED_FIELDS)[:batch_size])
+            rows = list(batch.values_list("pk", "owner_id", *ENCRYPTED_FIELDS)[:batch_size])
             if not rows:
                 return report
             _rotate_batch(rows, report)

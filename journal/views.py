@@ -30,7 +30,7 @@ from django_htmx.middleware import HtmxDetails
 from intimacy_app.accounts import member_cache
 from intimacy_app.accounts.decorators import recent_auth_required
 from intimacy_app.accounts.models import User
-from journal import selectors, services, transfer
+from journal import exports, imports, selectors, services
 from journal.forms import (
     DeleteAllForm,
     EntryFilterForm,
@@ -40,8 +40,9 @@ from journal.forms import (
     PromptsForm,
     valid_time_zone,
 )
+from journal.imports import ImportRejected
+from journal.insights import insights_for
 from journal.models import Entry
-from journal.transfer import ImportRejected
 
 TIME_ZONE_KEY = "journal_time_zone"
 CHANGED_EVENT = "journalChanged"
@@ -263,7 +264,7 @@ def insights(request: MemberRequest) -> HttpResponse:
     weeks = form.cleaned_data["weeks"]
     context = {
         "form": form,
-        "insights": SimpleLazyObject(lambda: selectors.insights(user=request.user, weeks=weeks)),
+        "insights": SimpleLazyObject(lambda: insights_for(user=request.user, weeks=weeks)),
         # "The last weeks" move on with the calendar, so today is part of the key.
         "member_key": member_cache.member_key(request, timezone.localdate()),
     }
@@ -299,11 +300,11 @@ def export_file(request: MemberRequest, fmt: str) -> HttpResponse:
     entries = selectors.entries_for_export(user=request.user)
     now = timezone.now()
     if fmt == "json":
-        body = transfer.render_json(entries, exported_at=now)
+        body = exports.render_json(entries, exported_at=now)
     elif fmt == "csv":
-        body = transfer.render_csv(entries)
+        body = exports.render_csv(entries)
     else:
-        body = transfer.render_markdown(entries, exported_at=now)
+        body = exports.render_markdown(entries, exported_at=now)
     content_type, extension = EXPORTS[fmt]
     response = HttpResponse(body, content_type=content_type)
     filename = f"stay-in-the-room-journal-{timezone.localdate():%Y-%m-%d}.{extension}"
@@ -323,9 +324,9 @@ def entries_import(request: MemberRequest) -> HttpResponse:
     """Bring a JSON export back in; a bad file changes nothing and says why."""
     declared = request.META.get("CONTENT_LENGTH") or "0"
     if request.method == "POST" and (
-        not declared.isdigit() or int(declared) > transfer.MAX_BYTES + UPLOAD_SLACK
+        not declared.isdigit() or int(declared) > imports.MAX_BYTES + UPLOAD_SLACK
     ):
-        context = {"import_form": ImportForm(), "too_large": transfer.TOO_LARGE}
+        context = {"import_form": ImportForm(), "too_large": imports.TOO_LARGE}
         return render(request, "journal/import.html", context, status=400)
     return _entries_import(request)
 
@@ -347,10 +348,7 @@ def _entries_import(request: MemberRequest) -> HttpResponse:
 
 
 def _imported_message(report: services.ImportReport) -> str:
-    added = f"{report.created} {'entry' if report.created == 1 else 'entries'} imported."
-    if report.already_there:
-        return f"{added} {report.already_there} were already in your journal and stay as they are."
-    return added
+    return f"Imported: {report.created} added, {report.already_there} already there."
 
 
 @require_http_methods(["GET", "POST"])

@@ -22,10 +22,11 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect, push_url
 from django_htmx.middleware import HtmxDetails
 
+from intimacy_app import charts
 from intimacy_app.accounts import member_cache
 from intimacy_app.accounts.models import User
 from intimacy_app.content.selectors import library_version
-from quiz import charts, services
+from quiz import services
 from quiz.forms import StartForm, StepForm
 from quiz.models import Attempt
 from quiz.selectors import attempts as selectors
@@ -174,7 +175,7 @@ def result(request: HtmxHttpRequest, attempt_id: uuid.UUID) -> HttpResponse:
         )
 
     def chart() -> charts.BarChart:
-        return charts.bar_chart(
+        return charts.score_bars(
             [(score.pattern_name, score.score, score.band) for score in outcome.scores],
             some_from=attempt.version.band_some_from,
             strong_from=attempt.version.band_strong_from,

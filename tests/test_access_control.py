@@ -149,6 +149,10 @@ MEMBERS_ONLY: dict[str, dict[str, str]] = {
     "accounts:sign_out_elsewhere": {},
     "accounts:two_factor": {},
     "accounts:two_factor_disable": {},
+    "accounts:backup_codes": {},
+    # A capability link that also needs its own staff member signed in
+    # (tests/accounts/test_staff_enrolment.py).
+    "accounts:staff_enrolment": {"token": "not-a-real-token"},
     "accounts:export": {},
     "accounts:account_delete": {},
     "accounts:confirm": {},
@@ -174,6 +178,10 @@ PUBLIC = {
     "content:pattern_detail",
     "content:capacity_list",
     "content:capacity_detail",
+    "content:guide_list",
+    "content:guide",
+    "content:crisis_lines",
+    "content:choose_country",
     "accounts:signup",
     "accounts:login",
     "accounts:login_code",

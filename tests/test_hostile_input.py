@@ -9,6 +9,7 @@ its <form> elements are read, so a new form or field is swept without touching t
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import uuid
@@ -439,31 +440,81 @@ def _export_with(**fields: Any) -> bytes:
     return json.dumps(document).encode()
 
 
-HOSTILE_IMPORTS = {
-    "nul": _export_with(situation="a\x00b"),
-    "surrogate": _export_with(situation="a\ud800b"),
-    "surrogate in a note": _export_with(situation="ok", story="\udfff"),
-    "overlong": _export_with(situation=LONG),
-    "huge urge": _export_with(situation="ok", urge_strength=10**40),
-    "negative urge": _export_with(situation="ok", urge_strength=-1),
-    "urge as text": _export_with(situation="ok", urge_strength="7"),
-    "script slug": _export_with(situation="ok", patterns=[SCRIPT]),
-    "nul slug": _export_with(situation="ok", feelings=["a\x00"]),
-    "surrogate capacity": _export_with(situation="ok", next_time_capacity="\ud800"),
-    "nul id": _export_with(situation="ok", id="\x00"),
-    "year 0": _export_with(situation="ok", occurred_at="0000-01-01T00:00:00+00:00"),
-    "deep": b'{"entries": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
-    "raw bytes": b"\xed\xa0\x80\xff\x00",
-    "not a list": b'{"format": "stay-in-the-room/journal", "version": 1, "entries": 7}',
+def _document(top: str) -> bytes:
+    return f'{{"format": "stay-in-the-room/journal", "version": 1, {top}}}'.encode()
+
+
+def _entry_json(fields: str) -> bytes:
+    head = f'"id": "{uuid.uuid4()}", "occurred_at": "2024-01-01T10:00:00+00:00"'
+    return _document(f'"entries": [{{{head}, {fields}}}]')
+
+
+NESTED = "[" * 100_000 + "]" * 100_000
+
+# Each hostile file, and what the member is told instead of a server error.
+HOSTILE_IMPORTS: dict[str, tuple[bytes, str]] = {
+    "nul": (_export_with(situation="a\x00b"), "NUL character"),
+    "surrogate": (_export_with(situation="a\ud800b"), "lone surrogate"),
+    "surrogate in a note": (_export_with(situation="ok", story="\udfff"), "lone surrogate"),
+    "overlong": (_export_with(situation=LONG), "at most 4000 characters"),
+    "huge urge": (_export_with(situation="ok", urge_strength=10**40), "a number no export has"),
+    "5,000 digits": (_entry_json('"situation": "ok", "urge_strength": ' + "9" * 5000), "a number"),
+    "huge float": (_entry_json('"situation": "ok", "urge_strength": 1e999'), "a number"),
+    "long decimal": (_entry_json('"situation": "ok", "urge_strength": 0.' + "1" * 5000), "number"),
+    "NaN": (_entry_json('"situation": "ok", "urge_strength": NaN'), "holds NaN"),
+    "Infinity": (_entry_json('"situation": "ok", "urge_strength": Infinity'), "holds Infinity"),
+    "-Infinity": (_entry_json('"situation": "ok", "urge_strength": -Infinity'), "-Infinity"),
+    "negative urge": (_export_with(situation="ok", urge_strength=-1), "greater than or equal"),
+    "urge as text": (_export_with(situation="ok", urge_strength="7"), "whole number"),
+    "urge as true": (_export_with(situation="ok", urge_strength=True), "whole number"),
+    "urge as a float": (_export_with(situation="ok", urge_strength=7.5), "whole number"),
+    "situation as a number": (_export_with(situation=12), "'situation': Must be text"),
+    "situation as an object": (_export_with(situation={"a": 1}), "Must be text"),
+    "script slug": (_export_with(situation="ok", patterns=[SCRIPT]), "list of names"),
+    "nul slug": (_export_with(situation="ok", feelings=["a\x00"]), "list of names"),
+    "slugs as an object": (_export_with(situation="ok", feelings={"a": 1}), "list of names"),
+    "surrogate capacity": (_export_with(situation="ok", next_time_capacity="\ud800"), "slug"),
+    "nul id": (_export_with(situation="ok", id="\x00"), "Is not an entry id"),
+    "id as a list": (_export_with(situation="ok", id=[1]), "Is not an entry id"),
+    "time as an object": (_export_with(situation="ok", occurred_at={}), "written as text"),
+    "year 0": (_export_with(situation="ok", occurred_at="0000-01-01T00:00:00+00:00"), "real date"),
+    "deep": (b'{"entries": ' + NESTED.encode() + b"}", "nested far deeper"),
+    "deep in an entry": (_entry_json(f'"situation": {NESTED}'), "nested far deeper"),
+    "duplicate keys": (_document('"format": "x", "entries": []'), "names 'format' twice"),
+    "duplicate keys in an entry": (_entry_json('"situation": "a", "situation": "b"'), "twice"),
+    "surrogate key": (_entry_json('"situation": "ok", "\\ud800": 1'), "does not know"),
+    "long key": (_entry_json(f'"situation": "ok", "{"k" * 100_000}": 1'), "does not know"),
+    "raw bytes": (b"\xed\xa0\x80\xff\x00", "not UTF-8 text"),
+    "Latin-1": ('{"format": "café"}'.encode("latin-1"), "not UTF-8 text"),
+    "UTF-16": (_export_with(situation="ok").decode().encode("utf-16"), "UTF-16"),
+    "UTF-32": (_export_with(situation="ok").decode().encode("utf-32"), "UTF-16 or UTF-32"),
+    "UTF-16 without a mark": (_export_with(situation="ok").decode().encode("utf-16-le"), "JSON"),
+    "not JSON": (b"{'format': 'python'}", "not valid JSON"),
+    "a list": (b"[]", "not a Stay in the Room journal export"),
+    "a string": (b'"stay-in-the-room/journal"', "not a Stay in the Room journal export"),
+    "version as text": (
+        b'{"format": "stay-in-the-room/journal", "version": "1", "entries": []}',
+        "only version 1",
+    ),
+    "not a list": (_document('"entries": 7'), "no list of entries"),
+    "entries as an object": (_document('"entries": {"a": 1}'), "no list of entries"),
+    "entry as a list": (_document('"entries": [[1, 2]]'), "Entry 1 is not an object"),
+    "empty file": (b"", "That file is empty"),
 }
 
 
 @pytest.mark.parametrize("label", HOSTILE_IMPORTS)
-def test_a_hostile_import_file_is_refused_without_a_server_error(
+def test_a_hostile_import_file_is_refused_with_a_clear_message(
     member_client: Client, label: str
 ) -> None:
-    upload = SimpleUploadedFile("journal.json", HOSTILE_IMPORTS[label], "application/json")
+    content, message = HOSTILE_IMPORTS[label]
+    upload = SimpleUploadedFile("journal.json", content, "application/json")
     member_client.raise_request_exception = False
+
     response = member_client.post(reverse("journal:import"), {"file": upload})
-    assert response.status_code in (302, 400), response.status_code
+
+    assert response.status_code == 400, response.status_code
+    assert message in html.unescape(response.text)
+    assert "Nothing was imported." in response.text
+    assert not Entry.objects.exists()
     assert _database_problems() == []

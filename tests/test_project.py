@@ -19,6 +19,7 @@ PRODUCTION_ENV = {
     "DJANGO_ALLOWED_HOSTS": "stayintheroom.example",
     "EMAIL_URL": "smtp+tls://mailer:secret@mail.stayintheroom.example:587",
     "JOURNAL_ENCRYPTION_KEYS": "k1:KJ2t3mIvaCkR6q0gV5yKz0Ow3uJfGS7cU0dJ2Qe4n8A",
+    "SUPPORT_EMAIL": "help@stayintheroom.example",
 }
 
 

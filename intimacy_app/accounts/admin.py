@@ -1,8 +1,12 @@
 """Members in the admin: superusers only, and never anything a member wrote."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.urls import reverse
 
+from intimacy_app.accounts import services
 from intimacy_app.accounts.models import User
 
 
@@ -19,3 +23,18 @@ class UserAdmin(DjangoUserAdmin):
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
     filter_horizontal = ("groups",)
+    actions = ("send_staff_enrolment_link",)
+
+    @admin.action(description="E-mail a one-time link to set up two-step sign-in (staff only)")
+    def send_staff_enrolment_link(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        hours = int(services.STAFF_ENROLMENT_VALID_FOR.total_seconds() // 3600)
+        sent = 0
+        for user in queryset.filter(is_staff=True, is_active=True):
+            token = services.staff_enrolment_create(user=user)
+            path = reverse("accounts:staff_enrolment", args=[token])
+            services.staff_enrolment_send(
+                user=user, link=request.build_absolute_uri(path), hours=hours
+            )
+            sent += 1
+        level = messages.SUCCESS if sent else messages.WARNING
+        self.message_user(request, f"Sent {sent} link(s); only active staff get one.", level)

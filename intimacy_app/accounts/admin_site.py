@@ -44,6 +44,6 @@ def _second_step(request: HttpRequest, user: Any, next_url: str) -> HttpResponse
 
     query = urlencode({"next": next_url})
     if selectors.two_factor_device(user=user) is None:
-        messages.info(request, "The admin needs two-step sign-in. Set it up here first.")
+        messages.info(request, "The admin needs two-step sign-in, set up through a one-time link.")
         return redirect(f"{reverse('accounts:two_factor')}?{query}")
     return redirect(f"{reverse('accounts:confirm')}?{query}")

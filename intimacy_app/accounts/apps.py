@@ -12,7 +12,7 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in
 
-        from intimacy_app.accounts import sessions
+        from intimacy_app.accounts import checks, sessions  # noqa: F401 (checks register)
 
         # Every sign-in passes through Django's login(): ours, the second step, and test clients.
         user_logged_in.connect(sessions.session_start, dispatch_uid="accounts.session_start")

@@ -6,10 +6,13 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth import authenticate
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.forms import AuthenticationForm, BaseUserCreationForm
+from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.http import HttpRequest
+from django.template import loader
 
-from intimacy_app.accounts.models import User
+from intimacy_app.accounts.models import BACKUP_CODE_DIGITS, User
 
 # What a taken address is told: not that it is taken, which would say who is a member.
 SIGNUP_REFUSED = (
@@ -43,32 +46,53 @@ class SignInForm(AuthenticationForm):
 class CodeField(forms.CharField):
     """The six digits an authenticator app shows, spaces allowed."""
 
+    lengths: frozenset[int] = frozenset({6})
+    invalid = "Enter the six digits your app shows."
+
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("label", "Code from your authenticator app")
+        kwargs.setdefault("max_length", 12)
         super().__init__(
-            max_length=12,
             widget=forms.TextInput(
                 attrs={
                     "autocomplete": "one-time-code",
                     "inputmode": "numeric",
-                    "pattern": "[0-9 ]*",
-                    "size": 8,
+                    "pattern": "[0-9 \\-]*",
+                    "size": kwargs["max_length"] - 4,
                 }
             ),
             **kwargs,
         )
 
     def clean(self, value: Any) -> str:
-        code = "".join(str(super().clean(value)).split())
-        if not (code.isascii() and code.isdigit() and len(code) == 6):
-            raise forms.ValidationError("Enter the six digits your app shows.")
+        code = "".join(str(super().clean(value)).split()).replace("-", "")
+        if not (code.isascii() and code.isdigit() and len(code) in self.lengths):
+            raise forms.ValidationError(self.invalid)
         return code
 
 
+class SecondStepField(CodeField):
+    """The second step: six digits from the authenticator app, or a ten-digit backup code."""
+
+    lengths = frozenset({6, BACKUP_CODE_DIGITS})
+    invalid = "Enter the six digits your app shows, or one of your ten-digit backup codes."
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("label", "Code from your authenticator app, or a backup code")
+        kwargs.setdefault("max_length", 16)
+        super().__init__(**kwargs)
+
+
 class CodeForm(forms.Form):
-    """The second step of signing in, and turning two-step sign-in on."""
+    """Turning two-step sign-in on: a code from the new app."""
 
     otp_token = CodeField()
+
+
+class SecondStepForm(forms.Form):
+    """The second step of signing in."""
+
+    otp_token = SecondStepField()
 
 
 class ConfirmForm(forms.Form):
@@ -91,10 +115,36 @@ class ConfirmForm(forms.Form):
         self.user = user
         super().__init__(*args, **kwargs)
         if needs_code:
-            self.fields["otp_token"] = CodeField()
+            self.fields["otp_token"] = SecondStepField()
 
     def clean_password(self) -> str:
         password = self.cleaned_data["password"]
         if authenticate(self.request, username=self.user.email, password=password) != self.user:
             raise forms.ValidationError("That password is not right.")
         return password
+
+
+class PasswordResetForm(auth_forms.PasswordResetForm):
+    """Django's form, keeping the messages it writes in `outbox` for the view to send later,
+    so that the answer takes the same time whether or not the address has an account."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.outbox: list[EmailMessage] = []
+
+    def send_mail(
+        self,
+        subject_template_name: str,
+        email_template_name: str,
+        context: dict[str, Any],
+        from_email: str | None,
+        to_email: str,
+        html_email_template_name: str | None = None,
+    ) -> None:
+        subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
+        body = loader.render_to_string(email_template_name, context)
+        message = EmailMultiAlternatives(subject, body, from_email, [to_email])
+        if html_email_template_name is not None:
+            html = loader.render_to_string(html_email_template_name, context)
+            message.attach_alternative(html, "text/html")
+        self.outbox.append(message)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import logging
+from binascii import unhexlify
 from collections.abc import Iterator
 from typing import Any, ClassVar
 
@@ -11,6 +14,10 @@ from django.contrib.auth.models import AbstractUser
 from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
 from django.utils.crypto import salted_hmac
+from django_otp.models import Device, ThrottlingMixin, TimestampMixin
+from django_otp.oath import TOTP
+
+from intimacy_app.crypto import DecryptionError, Keyring, parse_keyring
 
 
 class MemberManager(BaseUserManager["User"]):
@@ -29,7 +36,7 @@ class MemberManager(BaseUserManager["User"]):
         return self.create_user(email, password, **extra)
 
 
-class User(AbstractUser):
+class User(AbstractUser):  # type: ignore[django-manager-missing]  # django-otp devices
     username = None  # type: ignore[assignment]
     first_name = None  # type: ignore[assignment]
     last_name = None  # type: ignore[assignment]
@@ -85,3 +92,167 @@ class MemberSession(AbstractBaseSession):
     class Meta(AbstractBaseSession.Meta):
         verbose_name = "session"
         verbose_name_plural = "sessions"
+
+
+logger = logging.getLogger(__name__)
+
+# --- Two-step sign-in ------------------------------------------------------------------------
+# Our own django-otp devices, so that no secret is ever in a row in the clear: the authenticator
+# app's key is sealed with the journal's key ring (intimacy_app.crypto), bound to its owner, and
+# backup codes are kept as keyed hashes. django-otp finds them as it finds its own plugins.
+
+TOTP_STEP_SECONDS = 30
+TOTP_DIGITS = 6
+TOTP_TOLERANCE = 1  # steps either side: a phone's clock a little off still works
+# Digits only, so one numeric field takes either kind of code. Ten digits (about 2**33) are out of
+# reach of guessing online with django-otp's throttling, and being hashed with a key, a copy of
+# the table does not give them away.
+BACKUP_CODE_DIGITS = 10
+
+
+def _keyring() -> Keyring:
+    return parse_keyring(str(settings.JOURNAL_ENCRYPTION_KEYS))
+
+
+def totp_key_seal(key: str, *, user_id: int, purpose: str) -> str:
+    """`key` (hex) sealed under the current key, readable only for this member and purpose
+    ("device" in the device row, "pending" in the session while it is being set up)."""
+    return _keyring().encrypt(key, aad=_totp_aad(user_id, purpose))
+
+
+def totp_key_open(sealed: str, *, user_id: int, purpose: str) -> str:
+    """The hex key sealed by `totp_key_seal`; DecryptionError if it is not this member's."""
+    return _keyring().decrypt(sealed, aad=_totp_aad(user_id, purpose))
+
+
+def totp_key_reseal(sealed: str, *, user_id: int, purpose: str) -> str | None:
+    """`sealed` sealed again under the current key; None if it already is (rotation skips it)."""
+    keyring = _keyring()
+    if keyring.is_current(sealed):
+        return None
+    return keyring.reencrypt(sealed, aad=_totp_aad(user_id, purpose))
+
+
+def _totp_aad(user_id: int, purpose: str) -> bytes:
+    return f"accounts.totp:{user_id}:{purpose}".encode()
+
+
+class AuthenticatorApp(TimestampMixin, ThrottlingMixin, Device):
+    """An authenticator app (TOTP, 30 s, six digits) whose key is stored only sealed."""
+
+    sealed_key = models.TextField(editable=False)
+    # The time step of the last code accepted: only a later one is accepted next.
+    last_t = models.BigIntegerField(default=-1, editable=False)
+
+    class Meta(Device.Meta):
+        verbose_name = "authenticator app"
+
+    def totp(self) -> TOTP:
+        key = totp_key_open(self.sealed_key, user_id=self.user_id, purpose="device")
+        return TOTP(unhexlify(key), step=TOTP_STEP_SECONDS, digits=TOTP_DIGITS)
+
+    def get_throttle_factor(self) -> int:
+        return 1  # seconds after the first miss, doubling with each further one
+
+    def verify_token(self, token: Any) -> bool:
+        if not self.verify_is_allowed()[0]:
+            return False
+        try:
+            totp = self.totp()
+        except DecryptionError as error:
+            # Moved from another member's row, or sealed under a key no longer configured.
+            logger.warning("Could not open the key of authenticator app %s: %s", self.pk, error)
+            return False
+        try:
+            verified = bool(totp.verify(int(token), TOTP_TOLERANCE, self.last_t + 1))
+        except ValueError:
+            verified = False
+        if verified:
+            self.last_t = totp.t()
+            self.throttle_reset(commit=False)
+            self.set_last_used_timestamp(commit=False)
+            self.save()
+        else:
+            self.throttle_increment(commit=True)
+        return verified
+
+
+class BackupCodes(ThrottlingMixin, Device):
+    """A member's one-time backup codes, for signing in without their phone."""
+
+    class Meta(Device.Meta):
+        verbose_name = "backup codes"
+        verbose_name_plural = "backup codes"
+
+    def get_throttle_factor(self) -> int:
+        return 1
+
+    def verify_token(self, token: Any) -> bool:
+        if not self.verify_is_allowed()[0]:
+            return False
+        # Deleting the row is what spends the code: two requests racing with the same code
+        # cannot both delete it.
+        deleted, _ = self.codes.filter(digest__in=backup_code_digests(str(token))).delete()
+        if deleted:
+            self.throttle_reset(commit=True)
+        else:
+            self.throttle_increment(commit=True)
+        return bool(deleted)
+
+
+def backup_code_normalise(code: str) -> str:
+    """A backup code as hashed: without the spaces and dashes people type."""
+    return "".join(code.split()).replace("-", "")
+
+
+def backup_code_digests(code: str) -> list[str]:
+    """The keyed hashes `code` may be stored under: one per secret key still accepted.
+
+    The hash is keyed with SECRET_KEY, so a copy of the table alone does not give the codes
+    away; SECRET_KEY_FALLBACKS keep codes working through a key rotation.
+    """
+    value = backup_code_normalise(code)
+    secrets = [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]
+    return [
+        salted_hmac(BACKUP_CODE_SALT, value, secret=secret, algorithm="sha256").hexdigest()
+        for secret in secrets
+    ]
+
+
+BACKUP_CODE_SALT = "intimacy_app.accounts.BackupCode"
+
+
+class BackupCode(models.Model):
+    """One unused backup code, as a keyed hash; using it deletes the row."""
+
+    device = models.ForeignKey(BackupCodes, on_delete=models.CASCADE, related_name="codes")
+    digest = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["device", "digest"], name="backup_code_unique")
+        ]
+
+    def __str__(self) -> str:
+        return "a backup code"
+
+
+def staff_enrolment_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class StaffEnrolment(models.Model):
+    """A one-time link that lets a staff member set up two-step sign-in.
+
+    Only the SHA-256 of the link's token is kept: the token is 256 random bits, so a copy of
+    the table cannot be turned back into a link.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="staff_enrolments")
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"two-step enrolment for {self.user}"

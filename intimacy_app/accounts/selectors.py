@@ -5,22 +5,50 @@ from __future__ import annotations
 from base64 import b32encode
 from binascii import unhexlify
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
+from urllib.parse import quote, urlencode
 
 import segno
-from django_otp.plugins.otp_totp.models import TOTPDevice
+from django.conf import settings
+from django.db.models import QuerySet
+from django.utils import timezone
 
-from intimacy_app.accounts.models import User
-from journal import selectors as journal_selectors
-from journal import transfer
-from quiz.models import Attempt
-from quiz.selectors import attempts as quiz_attempts
+from intimacy_app.accounts.models import (
+    TOTP_DIGITS,
+    TOTP_STEP_SECONDS,
+    AuthenticatorApp,
+    BackupCode,
+    StaffEnrolment,
+    User,
+    staff_enrolment_digest,
+)
 
 
-def two_factor_device(*, user: User) -> TOTPDevice | None:
+def two_factor_device(*, user: User) -> AuthenticatorApp | None:
     """The member's confirmed authenticator app, if they turned two-step sign-in on."""
-    return TOTPDevice.objects.devices_for_user(user, confirmed=True).first()
+    return AuthenticatorApp.objects.devices_for_user(user, confirmed=True).first()
+
+
+def backup_codes_left(*, user: User) -> int:
+    """How many of the member's backup codes are still unused."""
+    return BackupCode.objects.filter(device__user=user).count()
+
+
+def staff_enrolment_for_link(*, user: User, token: str) -> StaffEnrolment | None:
+    """The member's unused, unexpired enrolment that `token` (from the link) opens."""
+    return _live_enrolments(user).filter(digest=staff_enrolment_digest(token)).first()
+
+
+def staff_enrolment_open(*, user: User, enrolment_id: object) -> StaffEnrolment | None:
+    """The member's enrolment with this id, if it is still unused and unexpired."""
+    if not isinstance(enrolment_id, int):
+        return None
+    return _live_enrolments(user).filter(pk=enrolment_id).first()
+
+
+def _live_enrolments(user: User) -> QuerySet[StaffEnrolment]:
+    return StaffEnrolment.objects.filter(
+        user=user, used_at__isnull=True, expires_at__gt=timezone.now()
+    )
 
 
 @dataclass(frozen=True)
@@ -33,8 +61,8 @@ class Provisioning:
 
 
 def two_factor_provisioning(*, user: User, key: str) -> Provisioning:
-    qr = segno.make(TOTPDevice(user=user, key=key).config_url, error="m")
     secret = b32encode(unhexlify(key)).decode()
+    qr = segno.make(_otpauth_url(user=user, secret=secret), error="m")
     return Provisioning(
         # Dark on white whatever the page's colour scheme, or phones cannot read it.
         qr_data_uri=qr.svg_data_uri(scale=5, border=2, dark="#000", light="#fff"),
@@ -43,55 +71,18 @@ def two_factor_provisioning(*, user: User, key: str) -> Provisioning:
     )
 
 
-EXPORT_FORMAT = "stay-in-the-room/account"
-EXPORT_VERSION = 1
-
-
-def account_export(*, user: User, exported_at: datetime) -> dict[str, Any]:
-    """Everything the account holds, as one document: the profile, every quiz attempt with its
-    answers and stored scores, and the journal in the journal's own export format.
-
-    Never the password hash or the two-step secret: only whether two-step sign-in is on.
-    """
-    return {
-        "format": EXPORT_FORMAT,
-        "version": EXPORT_VERSION,
-        "exported_at": exported_at.isoformat(),
-        "profile": {
-            "email": user.email,
-            "joined": user.date_joined.isoformat(),
-            "last_login": user.last_login.isoformat() if user.last_login else None,
-            "two_step_sign_in": two_factor_device(user=user) is not None,
+def _otpauth_url(*, user: User, secret: str) -> str:
+    """The key URI authenticator apps read from a QR code (Google's "Key Uri Format")."""
+    issuer = str(settings.OTP_TOTP_ISSUER).replace(":", "")
+    label = quote(f"{issuer}:{user.email}")
+    query = urlencode(
+        {
+            "secret": secret.rstrip("="),
+            "algorithm": "SHA1",
+            "digits": TOTP_DIGITS,
+            "period": TOTP_STEP_SECONDS,
+            "issuer": issuer,
         },
-        "quiz_attempts": [
-            _attempt_to_dict(attempt) for attempt in quiz_attempts.attempts_for_export(user=user)
-        ],
-        "journal": transfer.export_document(
-            journal_selectors.entries_for_export(user=user), exported_at=exported_at
-        ),
-    }
-
-
-def _attempt_to_dict(attempt: Attempt) -> dict[str, Any]:
-    return {
-        "id": str(attempt.pk),
-        "quiz": attempt.version.instrument.name,
-        "version": attempt.version.number,
-        "focus": attempt.focus,
-        "started_at": attempt.started_at.isoformat(),
-        "completed_at": attempt.completed_at.isoformat() if attempt.completed_at else None,
-        "answers": [
-            {"statement": answer.item.text, "value": answer.value}
-            for answer in attempt.answers.all()
-        ],
-        "scores": [
-            {
-                "pattern": score.pattern_slug,
-                "name": score.pattern_name,
-                "rank": score.rank,
-                "score": score.score,
-                "band": score.band,
-            }
-            for score in attempt.scores.all()
-        ],
-    }
+        quote_via=quote,
+    )
+    return f"otpauth://totp/{label}?{query}"

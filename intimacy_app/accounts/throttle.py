@@ -1,9 +1,12 @@
 """Slowing down guessing: who is asking (the client address), for which account, and what they
 see when they have asked too often.
 
-Sign-in failures are counted by django-axes, per account and per client address, with the
-callables below plugged into its settings. Forms that send e-mail or create accounts use
-`rate_limit`, a plain counter in the cache.
+Sign-in failures are counted by django-axes, which locks out the pair of account and client
+address, with the callables below plugged into its settings: a stranger who knows an address
+cannot lock its owner out. The account itself is slowed instead (`slow_account_guessing`), and
+a client trying many accounts meets `rate_limit`, as do forms that send e-mail or create
+accounts. Counters live in the "limits" cache, which every worker shares (Redis, or a table in
+the database) and which outlives a restart.
 """
 
 from __future__ import annotations
@@ -15,13 +18,21 @@ from functools import wraps
 from hashlib import sha256
 from typing import Any
 
+from axes.handlers.proxy import AxesProxyHandler
+from axes.models import AccessAttempt
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
+from django.db.models import Sum
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
+from django.utils import timezone
 
 View = Callable[..., HttpResponseBase]
 EMAIL_MAX_LENGTH = 254
+# Once an account has had AXES_FAILURE_LIMIT failures in the cool-off, from anywhere, it takes
+# one sign-in attempt per this long: a few seconds' wait for its owner, and about 4,000 guesses a
+# day at most for everyone else together.
+ACCOUNT_SLOWDOWN = timedelta(seconds=20)
 
 
 def client_address(request: HttpRequest) -> str:
@@ -67,7 +78,8 @@ def lockout_response(
 
 def too_many_attempts(request: HttpRequest, *, wait: timedelta) -> HttpResponse:
     minutes = max(1, round(wait.total_seconds() / 60))
-    response = render(request, "429.html", {"minutes": minutes}, status=429)
+    context = {"minutes": minutes, "seconds": int(wait.total_seconds())}
+    response = render(request, "429.html", context, status=429)
     response["Retry-After"] = str(int(wait.total_seconds()))
     return response
 
@@ -88,13 +100,51 @@ def rate_limit(*, scope: str, limit: int, window: timedelta) -> Callable[[View],
 
 
 def _count_exceeds(request: HttpRequest, scope: str, limit: int, window: timedelta) -> bool:
-    # Hashed so the cache holds no client addresses.
-    digest = sha256(client_address(request).encode()).hexdigest()
-    key = f"accounts:rate:{scope}:{digest}"
-    cache.add(key, 0, timeout=int(window.total_seconds()))
+    # Hashed so the cache holds no client addresses. Redis counts atomically; the database
+    # cache reads and writes, so requests at the same instant may count once: a limit can be
+    # passed by at most the number of requests in flight, never multiplied by workers.
+    limits = caches["limits"]
+    key = f"accounts:rate:{scope}:{_digest(client_address(request))}"
+    limits.add(key, 0, timeout=int(window.total_seconds()))
     try:
-        count = cache.incr(key)
+        count = limits.incr(key)
     except ValueError:  # expired between add and incr
-        cache.add(key, 1, timeout=int(window.total_seconds()))
+        limits.add(key, 1, timeout=int(window.total_seconds()))
         count = 1
     return count > limit
+
+
+def slow_account_guessing(view: View) -> View:
+    """Space out sign-in attempts on an account that has failed too often, whoever makes them.
+
+    Unlike a lockout, this never keeps the owner out for long: the first attempt after each
+    pause goes through, so the right password still signs in.
+    """
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        username = attempted_username(request, None) if request.method == "POST" else None
+        if (
+            username
+            and _account_failures(username) >= settings.AXES_FAILURE_LIMIT
+            # A client locked out of this account is refused by axes anyway; its tries must not
+            # use up the turns of everyone else, the owner among them.
+            and not AxesProxyHandler.is_locked(request, {"username": username})
+        ):
+            key = f"accounts:slow:{_digest(username)}"
+            if not caches["limits"].add(key, 1, timeout=int(ACCOUNT_SLOWDOWN.total_seconds())):
+                return too_many_attempts(request, wait=ACCOUNT_SLOWDOWN)
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def _account_failures(username: str) -> int:
+    """Failed sign-ins on the account within the cool-off, from every client together."""
+    since = timezone.now() - settings.AXES_COOLOFF_TIME
+    attempts = AccessAttempt.objects.filter(username=username, attempt_time__gte=since)
+    return attempts.aggregate(total=Sum("failures_since_start"))["total"] or 0
+
+
+def _digest(value: str) -> str:
+    return sha256(value.encode()).hexdigest()

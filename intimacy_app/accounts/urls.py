@@ -1,6 +1,6 @@
 from django.urls import path
 
-from intimacy_app.accounts import views
+from intimacy_app.accounts import two_step_views, views
 
 app_name = "accounts"
 
@@ -31,6 +31,11 @@ urlpatterns = [
     path("account/sign-out-elsewhere/", views.sign_out_elsewhere, name="sign_out_elsewhere"),
     path("account/two-step/", views.two_factor, name="two_factor"),
     path("account/two-step/off/", views.two_factor_disable, name="two_factor_disable"),
-    path("account/export/", views.account_export, name="export"),
+    path("account/two-step/backup-codes/", two_step_views.backup_codes, name="backup_codes"),
+    path(
+        "account/two-step/enrol/<str:token>/",
+        two_step_views.staff_enrolment,
+        name="staff_enrolment",
+    ),
     path("account/delete/", views.account_delete, name="account_delete"),
 ]

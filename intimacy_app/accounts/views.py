@@ -1,8 +1,8 @@
 """Joining, signing in and out, confirming it is you, two-step sign-in, the account page and
 leaving."""
 
-import json
 from datetime import timedelta
+from typing import Any
 from urllib.parse import urlencode
 
 import django_otp
@@ -30,15 +30,27 @@ from intimacy_app.accounts.forms import (
     SIGNUP_REFUSED,
     CodeForm,
     ConfirmForm,
+    PasswordResetForm,
+    SecondStepForm,
     SignInForm,
     SignUpForm,
 )
-from intimacy_app.accounts.models import User
-from intimacy_app.accounts.throttle import rate_limit
+from intimacy_app.accounts.models import (
+    BACKUP_CODE_DIGITS,
+    BackupCodes,
+    User,
+    totp_key_open,
+    totp_key_seal,
+)
+from intimacy_app.accounts.throttle import rate_limit, slow_account_guessing
+from intimacy_app.crypto import DecryptionError
 
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 PENDING_TOTP_KEY = "accounts.totp_key"
+# The staff enrolment (its row's id) whose link this session opened; see staff_enrolment.
+STAFF_ENROLMENT_KEY = "accounts.staff_enrolment"
 WRONG_CODE = "That code did not match. Codes change every 30 seconds: try the newest one."
+WRONG_BACKUP_CODE = "That backup code did not match, or it has been used already."
 
 
 def _safe_next(request: HttpRequest, fallback: str) -> str:
@@ -106,6 +118,8 @@ def _joined_moments_ago(request: HttpRequest, form: SignUpForm) -> User | None:
     return user if selectors.two_factor_device(user=user) is None else None
 
 
+@method_decorator(slow_account_guessing, name="dispatch")
+@method_decorator(rate_limit(scope="signin", limit=50, window=timedelta(hours=1)), name="dispatch")
 class SignInView(auth_views.LoginView):
     """Sign in with e-mail and password; then the code, for members who turned that on."""
 
@@ -137,16 +151,33 @@ def login_code(request: HttpRequest) -> HttpResponse:
         messages.info(request, "Please sign in again.")
         return redirect(f"{reverse('accounts:login')}?{urlencode({'next': next_url})}")
 
-    form = CodeForm(request.POST or None)
+    form = SecondStepForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if services.two_factor_check(device=device, token=form.cleaned_data["otp_token"]):
+        code = form.cleaned_data["otp_token"]
+        accepted = services.second_step_check(user=user, code=code)
+        if accepted is not None:
             login(request, user, backend=MODEL_BACKEND)
-            django_otp.login(request, device)
+            django_otp.login(request, accepted)
+            if isinstance(accepted, BackupCodes):
+                _backup_code_spent(request, user)
             return redirect(next_url)
-        form.add_error("otp_token", WRONG_CODE)
+        form.add_error("otp_token", _wrong_code(code))
     status = 400 if request.method == "POST" else 200
-    context = {"form": form, "next": next_url}
+    context = {"form": form, "next": next_url, "support_email": settings.SUPPORT_EMAIL}
     return render(request, "accounts/login_code.html", context, status=status)
+
+
+def _wrong_code(code: str) -> str:
+    return WRONG_BACKUP_CODE if len(code) == BACKUP_CODE_DIGITS else WRONG_CODE
+
+
+def _backup_code_spent(request: HttpRequest, user: User) -> None:
+    left = selectors.backup_codes_left(user=user)
+    messages.warning(
+        request,
+        f"You used a backup code; {left} left. If your phone is gone, set up two-step sign-in "
+        "on your new one, or make new backup codes, from your account page.",
+    )
 
 
 class SignOutView(auth_views.LogoutView):
@@ -163,16 +194,19 @@ def confirm(request: HttpRequest) -> HttpResponse:
     """Confirm it is you: the password again (and the code, with two-step sign-in on)."""
     user: User = request.user  # type: ignore[assignment]
     next_url = _safe_next(request, str(reverse_lazy("accounts:account")))
-    device = selectors.two_factor_device(user=user)
-    form = ConfirmForm(request.POST or None, request=request, user=user, needs_code=bool(device))
+    needs_code = selectors.two_factor_device(user=user) is not None
+    form = ConfirmForm(request.POST or None, request=request, user=user, needs_code=needs_code)
     if request.method == "POST" and form.is_valid():
         code = form.cleaned_data.get("otp_token", "")
-        if device is None or services.two_factor_check(device=device, token=code):
+        accepted = services.second_step_check(user=user, code=code) if needs_code else None
+        if not needs_code or accepted is not None:
             sessions.mark_confirmed(request.session)
-            if device is not None:
-                django_otp.login(request, device)
+            if accepted is not None:
+                django_otp.login(request, accepted)
+                if isinstance(accepted, BackupCodes):
+                    _backup_code_spent(request, user)
             return redirect(next_url)
-        form.add_error("otp_token", WRONG_CODE)
+        form.add_error("otp_token", _wrong_code(code))
     status = 400 if request.method == "POST" else 200
     context = {"form": form, "next": next_url}
     return render(request, "accounts/confirm.html", context, status=status)
@@ -194,10 +228,19 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     rate_limit(scope="password_reset", limit=5, window=timedelta(hours=1)), name="dispatch"
 )
 class PasswordResetView(auth_views.PasswordResetView):
+    """Django's reset, answering as fast for an unknown address as for a member's: the mail is
+    written during the request and sent on a thread of its own (services.mail_send_later)."""
+
+    form_class = PasswordResetForm
     template_name = "accounts/password_reset.html"
     email_template_name = "accounts/email/password_reset.txt"
     subject_template_name = "accounts/email/password_reset_subject.txt"
     success_url = reverse_lazy("accounts:password_reset_done")
+
+    def form_valid(self, form: PasswordResetForm) -> HttpResponse:  # type: ignore[override]
+        response = super().form_valid(form)
+        services.mail_send_later(form.outbox)
+        return response
 
 
 class PasswordResetDoneView(auth_views.PasswordResetDoneView):
@@ -219,8 +262,10 @@ def account(request: HttpRequest) -> HttpResponse:
     """The member's account page."""
     user: User = request.user  # type: ignore[assignment]
     now = timezone.now()
+    two_factor_on = selectors.two_factor_device(user=user) is not None
     context = {
-        "two_factor_on": selectors.two_factor_device(user=user) is not None,
+        "two_factor_on": two_factor_on,
+        "backup_codes_left": selectors.backup_codes_left(user=user) if two_factor_on else None,
         "session_idle": timeuntil(now + settings.MEMBER_SESSION_IDLE, now),
         "session_lifetime": timeuntil(now + settings.MEMBER_SESSION_LIFETIME, now),
     }
@@ -246,19 +291,32 @@ def two_factor(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     next_url = _safe_next(request, str(reverse_lazy("accounts:account")))
     if selectors.two_factor_device(user=user) is not None:
-        return render(request, "accounts/two_factor.html", {"enabled": True})
+        left = selectors.backup_codes_left(user=user)
+        context: dict[str, Any] = {"enabled": True, "backup_codes_left": left}
+        return render(request, "accounts/two_factor.html", context)
+    enrolment = None
+    if user.is_staff:
+        # Staff set it up only through a one-time link (see staff_enrolment): a password
+        # alone must not be enough to enrol an app of the holder's choosing.
+        enrolment = selectors.staff_enrolment_open(
+            user=user, enrolment_id=request.session.get(STAFF_ENROLMENT_KEY)
+        )
+        if enrolment is None:
+            context = {"support_email": settings.SUPPORT_EMAIL}
+            return render(request, "accounts/staff_enrolment_needed.html", context, status=403)
 
-    key = request.session.get(PENDING_TOTP_KEY) or services.two_factor_new_key()
-    request.session[PENDING_TOTP_KEY] = key
+    key = _pending_key(request, user)
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         code = form.cleaned_data["otp_token"]
-        device = services.two_factor_enable(user=user, key=key, token=code)
-        if device is not None:
+        enabled = services.two_factor_enable(user=user, key=key, token=code, enrolment=enrolment)
+        if enabled is not None:
             del request.session[PENDING_TOTP_KEY]
-            django_otp.login(request, device)
-            messages.success(request, "Two-step sign-in is on.")
-            return redirect(next_url)
+            request.session.pop(STAFF_ENROLMENT_KEY, None)
+            django_otp.login(request, enabled.device)
+            # Shown in this answer and nowhere else: the codes are not kept in the clear.
+            context = {"codes": enabled.backup_codes, "just_enabled": True, "next": next_url}
+            return render(request, "accounts/backup_codes.html", context)
         form.add_error("otp_token", WRONG_CODE)
     context = {
         "enabled": False,
@@ -270,6 +328,19 @@ def two_factor(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/two_factor.html", context, status=status)
 
 
+def _pending_key(request: HttpRequest, user: User) -> str:
+    """The secret being set up, kept sealed in the session for this member only."""
+    sealed = request.session.get(PENDING_TOTP_KEY)
+    if isinstance(sealed, str):
+        try:
+            return totp_key_open(sealed, user_id=user.pk, purpose="pending")
+        except DecryptionError:
+            pass  # another member's, or sealed under a key since retired: start afresh
+    key = services.two_factor_new_key()
+    request.session[PENDING_TOTP_KEY] = totp_key_seal(key, user_id=user.pk, purpose="pending")
+    return key
+
+
 @require_POST
 @recent_auth_required
 def two_factor_disable(request: HttpRequest) -> HttpResponse:
@@ -278,23 +349,6 @@ def two_factor_disable(request: HttpRequest) -> HttpResponse:
     services.two_factor_disable(user=user)
     messages.success(request, "Two-step sign-in is off. Signing in now needs only your password.")
     return redirect("accounts:account")
-
-
-@never_cache
-@require_http_methods(["GET", "POST"])
-@recent_auth_required
-def account_export(request: HttpRequest) -> HttpResponse:
-    """Everything the account holds as one JSON file (POST), after a page saying what is in it."""
-    if request.method == "GET":
-        return render(request, "accounts/account_export.html")
-    user: User = request.user  # type: ignore[assignment]
-    document = selectors.account_export(user=user, exported_at=timezone.now())
-    # Compact: with `indent`, json falls back to its pure-Python encoder (see journal.transfer).
-    body = json.dumps(document, ensure_ascii=False, separators=(",", ":")) + "\n"
-    response = HttpResponse(body, content_type="application/json; charset=utf-8")
-    filename = f"stay-in-the-room-account-{timezone.localdate():%Y-%m-%d}.json"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
 
 
 @require_http_methods(["GET", "POST"])

@@ -1,4 +1,5 @@
-"""Form fields for choosing content (patterns, feelings, capacities) by id."""
+"""Form fields for choosing content (patterns, feelings, capacities) by id, and the visitor's
+choice of country for the crisis lines."""
 
 from __future__ import annotations
 
@@ -29,3 +30,15 @@ class ContentMultipleChoiceField(forms.ModelMultipleChoiceField):  # type: ignor
                     params={"value": str(pk)[:40]},
                 )
         return super().clean(value)
+
+
+class CountryForm(forms.Form):
+    """Which country's lines to show; blank means "guess from my browser's language"."""
+
+    country = forms.ChoiceField(label="Your country", required=False)
+
+    def __init__(self, *args: Any, choices: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["country"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [("", "Guess from my browser's language"), *choices]

@@ -16,7 +16,7 @@ from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from intimacy_app.content.models import Capacity, Pattern, Prompt, Source
+from intimacy_app.content.models import Capacity, CrisisLine, Pattern, Prompt, Source
 
 VERSION_KEY = "content:version"
 CACHE_SECONDS = 5 * 60
@@ -77,7 +77,7 @@ def _one_published[M: (Pattern, Capacity)](
         queryset = model.objects.published().prefetch_related(
             Prefetch(name, queryset=linked_model.objects.published()),
             Prefetch("prompts", queryset=Prompt.objects.published()),
-            Prefetch("sources", queryset=Source.objects.published()),
+            Prefetch("sources", queryset=Source.objects.published().select_related("cited_by")),
         )
         return get_object_or_404(queryset, slug=slug)
 
@@ -87,3 +87,8 @@ def _one_published[M: (Pattern, Capacity)](
 
 def capacity_list() -> list[Capacity]:
     return _cached("capacities", lambda: list(Capacity.objects.published()))
+
+
+def crisis_lines() -> list[CrisisLine]:
+    """Every published crisis line, ordered by country; the footer of every page reads this."""
+    return _cached("crisis-lines", lambda: list(CrisisLine.objects.published()))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import uuid
 from collections.abc import Sequence
@@ -13,10 +14,12 @@ from typing import Any
 from django.core.cache import cache
 from django.db import models, transaction
 
-from intimacy_app.content.models import Capacity, Feeling, Pattern, Prompt, Source
+from intimacy_app.content.models import Capacity, CrisisLine, Feeling, Pattern, Prompt, Source
 from intimacy_app.content.selectors import VERSION_KEY
 
-LIBRARY_PATH = Path(__file__).resolve().parent / "data" / "library.json"
+DATA = Path(__file__).resolve().parent / "data"
+LIBRARY_PATH = DATA / "library.json"
+CRISIS_LINES_PATH = DATA / "crisis_lines.json"
 
 
 @dataclass
@@ -96,8 +99,14 @@ def content_changed() -> None:
 
 
 @transaction.atomic
-def library_load(*, path: Path = LIBRARY_PATH, update: bool = False) -> LoadReport:
-    """Load the content library from `path`; running it again changes nothing.
+def library_load(
+    *,
+    path: Path = LIBRARY_PATH,
+    crisis_lines: Path | None = CRISIS_LINES_PATH,
+    update: bool = False,
+) -> LoadReport:
+    """Load the content library from `path` (and the crisis directory from `crisis_lines`);
+    running it again changes nothing.
 
     Rows that exist are left as editors made them unless `update` is true, in which case they
     are brought back in line with the file. Nothing is deleted.
@@ -106,22 +115,35 @@ def library_load(*, path: Path = LIBRARY_PATH, update: bool = False) -> LoadRepo
     report = LoadReport()
 
     sources: dict[str, Source] = {}
+    citing: list[tuple[Source, str | None]] = []
     for order, item in enumerate(data["sources"], start=1):
-        fields = {key: item.get(key) or "" for key in ("title", "authors", "url", "kind", "note")}
-        sources[item["slug"]], _ = _upsert(
+        keys = ("title", "authors", "url", "kind", "checked", "note")
+        fields = {key: item.get(key) or "" for key in keys}
+        fields["checked"] = fields["checked"] or Source.Checked.CHECKED
+        sources[item["slug"]], row = _upsert(
             Source,
             slug=item["slug"],
             fields={**fields, "year": item.get("year"), "order": order},
             update=update,
             report=report,
         )
+        if row is not Row.KEPT:
+            citing.append((sources[item["slug"]], item.get("cited_by")))
+    # Checked sources come first in the file, so what cites a secondhand one is read after it.
+    for source, cited_by in citing:
+        wanted = sources[cited_by] if cited_by else None
+        if source.cited_by != wanted:
+            source.cited_by = wanted
+            source.save(update_fields=["cited_by"])
 
     capacities: dict[str, Capacity] = {}
     for order, item in enumerate(data["capacities"], start=1):
         capacity, row = _upsert(
             Capacity,
             slug=item["slug"],
-            fields={key: item[key] for key in ("name", "summary", "description", "practice")}
+            fields={
+                key: item[key] for key in ("name", "summary", "evidence", "description", "practice")
+            }
             | {"order": order},
             update=update,
             report=report,
@@ -138,7 +160,16 @@ def library_load(*, path: Path = LIBRARY_PATH, update: bool = False) -> LoadRepo
             slug=item["slug"],
             fields={
                 key: item[key]
-                for key in ("name", "summary", "inside", "outside", "origins", "protects", "helps")
+                for key in (
+                    "name",
+                    "summary",
+                    "evidence",
+                    "inside",
+                    "outside",
+                    "origins",
+                    "protects",
+                    "helps",
+                )
             }
             | {"order": order},
             update=update,
@@ -159,6 +190,27 @@ def library_load(*, path: Path = LIBRARY_PATH, update: bool = False) -> LoadRepo
             update=update,
             report=report,
         )
+    if crisis_lines is not None:
+        _load_crisis_lines(crisis_lines, update, report)
     if report.changed_anything:
         content_changed()
     return report
+
+
+def _load_crisis_lines(path: Path, update: bool, report: LoadReport) -> None:
+    """The shipped crisis directory: one row per country, kind and service."""
+    for item in json.loads(path.read_text(encoding="utf-8"))["crisis_lines"]:
+        key = {name: item[name] for name in ("country", "kind", "service")}
+        fields = {name: value for name, value in item.items() if name not in key}
+        fields["last_verified"] = dt.date.fromisoformat(fields["last_verified"])
+        line = CrisisLine.objects.filter(**key).first()
+        if line is None:
+            CrisisLine.objects.create(**key, **fields)
+            report.count(CrisisLine, created=True, changed=True)
+        elif update:
+            changed = [name for name, value in fields.items() if getattr(line, name) != value]
+            for name in changed:
+                setattr(line, name, fields[name])
+            if changed:
+                line.save(update_fields=changed)
+            report.count(CrisisLine, created=False, changed=bool(changed))

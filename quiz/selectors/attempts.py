@@ -11,20 +11,18 @@ from typing import cast
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.sessions.backends.base import SessionBase
 from django.core.cache import cache
-from django.db.models import Max, Prefetch
+from django.db.models import Max
 from django.http import Http404
 
 from intimacy_app.accounts.models import User
 from quiz import scoring
 from quiz.models import (
     PRIMARY_INSTRUMENT_SLUG,
-    Answer,
     Attempt,
     AttemptQuerySet,
     Instrument,
     InstrumentVersion,
     Item,
-    PatternScore,
 )
 
 # A visitor's attempts are known by the ids kept in their session under this key.
@@ -224,17 +222,3 @@ def resume_step(*, attempt: Attempt) -> int:
 def attempt_step(*, attempt: Attempt, number: int) -> Step | None:
     """Step `number` of the attempt (1-based), or None when there is no such step."""
     return attempt_progress(attempt=attempt).step(number)
-
-
-def attempts_for_export(*, user: User) -> AttemptQuerySet:
-    """Every attempt of the member, oldest first, with each answer's statement and the scores."""
-    answers = Answer.objects.select_related("item").order_by("item__order", "item_id")
-    return (
-        Attempt.objects.filter(user=user)
-        .select_related("version__instrument")
-        .prefetch_related(
-            Prefetch("answers", queryset=answers),
-            Prefetch("scores", queryset=PatternScore.objects.order_by("rank")),
-        )
-        .order_by("started_at")
-    )

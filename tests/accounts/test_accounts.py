@@ -7,13 +7,13 @@ from typing import Any
 
 import pytest
 from django.contrib.auth import SESSION_KEY
-from django.core import mail
 from django.test import Client
 from django.urls import reverse
 from django.utils.html import escape
 
 from intimacy_app.accounts.forms import SIGNUP_REFUSED
 from intimacy_app.accounts.models import User
+from tests.accounts.mail import sent_mail
 from tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -145,8 +145,8 @@ def test_a_reset_link_arrives_by_mail_and_sets_a_new_password(client: Client) ->
     user = UserFactory(email="forgetful@example.com")
     response = client.post(reverse("accounts:password_reset"), {"email": "forgetful@example.com"})
     assert response.status_code == 302
-    assert len(mail.outbox) == 1
-    link = next(line for line in mail.outbox[0].body.splitlines() if "/reset/" in line)
+    [message] = sent_mail()
+    link = next(line for line in message.body.splitlines() if "/reset/" in line)
     path = link.split("testserver", 1)[1]
 
     form_page = client.get(path, follow=True)
@@ -164,7 +164,7 @@ def test_a_reset_for_an_unknown_address_looks_the_same_and_sends_nothing(client:
     response = client.post(reverse("accounts:password_reset"), {"email": "nobody@example.com"})
     assert response.status_code == 302
     assert response["Location"] == reverse("accounts:password_reset_done")
-    assert mail.outbox == []
+    assert sent_mail() == []
 
 
 def test_deleting_the_account_removes_the_member_and_signs_out(

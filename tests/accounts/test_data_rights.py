@@ -4,6 +4,8 @@ account holds (and nothing of anyone else's), and deleting the account leaves no
 from __future__ import annotations
 
 import json
+import secrets
+from binascii import unhexlify
 from collections.abc import Callable
 from typing import Any
 
@@ -18,8 +20,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import models
 from django.test import Client
 from django.urls import reverse
-from django_otp.plugins.otp_totp.models import TOTPDevice
+from django.utils import timezone
+from django_otp.oath import TOTP
 
+from intimacy_app.accounts import services
 from intimacy_app.accounts.models import MemberSession, User
 from intimacy_app.accounts.sessions import PENDING_USER, SessionStore
 from journal.models import Entry
@@ -151,7 +155,7 @@ def test_the_account_export_holds_the_profile_attempts_and_journal_and_nothing_o
     small_version: InstrumentVersion,
     completed_for: Callable[..., Attempt],
 ) -> None:
-    TOTPDevice.objects.create(user=member, name="phone", confirmed=True)
+    key = _two_step_on(member)
     mine = completed_for(small_version, user=member, values=[5, 4, 1, 2])
     EntryFactory(owner=member, situation="the words only I wrote", story="my story")
     other = UserFactory(email="someone.else@example.com")
@@ -162,6 +166,9 @@ def test_the_account_export_holds_the_profile_attempts_and_journal_and_nothing_o
     document = json.loads(response.content)
 
     assert document["format"] == "stay-in-the-room/account"
+    assert set(document) == {
+        "format", "version", "exported_at", "profile", "quiz_attempts", "journal",
+    }  # fmt: skip
     profile = document["profile"]
     assert profile["email"] == member.email
     assert profile["joined"] == member.date_joined.isoformat()
@@ -185,6 +192,7 @@ def test_the_account_export_holds_the_profile_attempts_and_journal_and_nothing_o
 
     journal = document["journal"]
     assert journal["format"] == "stay-in-the-room/journal"
+    assert journal["time_zone"] == timezone.get_default_timezone_name()  # none chosen: the site's
     [entry] = journal["entries"]
     assert entry["situation"] == "the words only I wrote"
     assert entry["story"] == "my story"
@@ -194,8 +202,15 @@ def test_the_account_export_holds_the_profile_attempts_and_journal_and_nothing_o
     for foreign in (*foreign_words, str(theirs.pk), str(their_entry.pk)):
         assert foreign not in body
     assert member.password not in body
-    device = TOTPDevice.objects.get(user=member)
-    assert device.key not in body
+    assert key not in body
+
+
+def _two_step_on(user: User) -> str:
+    """Turn two-step sign-in (and backup codes) on for `user`; the app's key."""
+    key = secrets.token_hex(20)
+    code = f"{TOTP(unhexlify(key)).token():06d}"
+    assert services.two_factor_enable(user=user, key=key, token=code) is not None
+    return key
 
 
 def test_the_account_journal_part_imports_back_into_the_journal(
@@ -242,7 +257,9 @@ def test_the_reference_walk_sees_every_kind_of_link_to_a_member() -> None:
         ("journal.Entry", "owner_id"),
         ("quiz.Attempt", "user_id"),
         ("accounts.MemberSession", "user_id"),
-        ("otp_totp.TOTPDevice", "user_id"),
+        ("accounts.AuthenticatorApp", "user_id"),
+        ("accounts.BackupCodes", "user_id"),
+        ("accounts.StaffEnrolment", "user_id"),
         ("admin.LogEntry", "user_id"),
         ("accounts.User_groups", "user_id"),
         ("accounts.User_user_permissions", "user_id"),
@@ -287,7 +304,8 @@ def test_deleting_the_account_leaves_nothing_that_refers_to_the_member(
     assert _sign_in(phone, email).status_code == 302
 
     # Two-step sign-in on, and a third browser that gave the password but not yet the code.
-    TOTPDevice.objects.create(user=member, name="phone", confirmed=True)
+    _two_step_on(member)
+    services.staff_enrolment_create(user=member)
     halfway = Client()
     assert reverse("accounts:login_code") in _sign_in(halfway, email)["Location"]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import logging
 import sys
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -145,3 +146,45 @@ def test_a_private_traceback_keeps_every_chained_exception_but_no_message() -> N
     assert text.index("builtins.ValueError") < text.index("builtins.RuntimeError")
     assert "direct cause" in text
     assert ENTRY not in text
+
+
+# Text a client can choose (a Host header, a path) shaped to make an e-mail pattern backtrack:
+# long runs before an @, many @s, many labels. Each is 64 KB.
+HOSTILE_64K = {
+    "a run, then an @": "a" * 65535 + "@",
+    "an @ after each letter": "a@" * 32768,
+    "labels after an @": "a@" + "b." * 32767,
+    "dots before an @": "a." * 32767 + "@b",
+    "an address in the middle of a run": "x" * 32768 + "@" + "y" * 32767,
+}
+# The unbounded pattern took 0.2 s for 8 KB and minutes for 64 KB; the bounded one, milliseconds.
+BOUNDED_SECONDS = 0.5
+
+
+@pytest.mark.parametrize("text", HOSTILE_64K.values(), ids=HOSTILE_64K.keys())
+def test_64_kb_of_hostile_text_is_redacted_with_bounded_work(text: str) -> None:
+    record = logging.LogRecord("django.security", logging.WARNING, __file__, 1, text, (), None)
+    started = time.process_time()
+    PrivateLogFilter().filter(record)
+    assert time.process_time() - started < BOUNDED_SECONDS
+    assert len(record.msg) <= len(text) + len("[e-mail]")
+
+
+def test_an_address_hidden_in_64_kb_of_hostile_text_is_still_masked() -> None:
+    text = "@" * 30000 + f" {EMAIL} " + "a@" * 15000
+    record = logging.LogRecord("django", logging.WARNING, __file__, 1, text, (), None)
+    PrivateLogFilter().filter(record)
+    assert EMAIL not in record.msg and "[e-mail]" in record.msg
+
+
+def test_a_64_kb_hostile_host_header_is_logged_masked_and_answered_quickly(
+    client: Client, log_output: io.StringIO
+) -> None:
+    host = "a" * 32000 + EMAIL + "b@" * 16000
+    started = time.process_time()
+    response = client.get("/healthz", HTTP_HOST=host)
+    assert time.process_time() - started < BOUNDED_SECONDS
+    assert response.status_code == 400
+    logged = log_output.getvalue()
+    assert "Invalid HTTP_HOST header" in logged
+    assert EMAIL not in logged

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import timedelta
 from typing import Any
 from unittest import mock
@@ -13,10 +14,9 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from intimacy_app.accounts.forms import SIGNUP_REFUSED
-from intimacy_app.accounts.models import User
+from intimacy_app.accounts.models import AuthenticatorApp, User, totp_key_seal
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "slow mornings by the window"
@@ -76,7 +76,9 @@ def test_an_account_made_long_ago_is_not_signed_into_from_the_sign_up_form(
 
 def test_a_retry_never_skips_a_second_factor(client: Client) -> None:
     _signup(Client())
-    TOTPDevice.objects.create(user=User.objects.get(email=EMAIL), name="app", confirmed=True)
+    user = User.objects.get(email=EMAIL)
+    sealed = totp_key_seal(secrets.token_hex(20), user_id=user.pk, purpose="device")
+    AuthenticatorApp.objects.create(user=user, name="app", sealed_key=sealed)
 
     response = _signup(client)
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.contrib.auth.models import Group
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from intimacy_app.accounts.models import User
-from intimacy_app.content.models import Capacity, Feeling, Pattern, Prompt, Source
+from intimacy_app.content.models import Capacity, CrisisLine, Feeling, Pattern, Prompt, Source
 from intimacy_app.content.services import LoadReport
 from tests.conftest import OtpLogin
 from tests.factories import UserFactory
@@ -33,7 +36,7 @@ def test_the_editors_group_holds_exactly_the_content_permissions() -> None:
             "content_type__model", flat=True
         )
     )
-    assert models == {"pattern", "capacity", "prompt", "feeling", "source"}
+    assert models == {"pattern", "capacity", "prompt", "feeling", "source", "crisisline"}
 
 
 def test_an_editor_can_change_a_pattern(editor_client: Client, library: LoadReport) -> None:
@@ -45,8 +48,18 @@ def test_an_editor_can_change_a_pattern(editor_client: Client, library: LoadRepo
 
     data = {
         field: getattr(pattern, field)
-        for field in ("name", "slug", "summary", "order", "inside", "outside", "origins")
+        for field in (
+            "name",
+            "slug",
+            "summary",
+            "evidence",
+            "order",
+            "inside",
+            "outside",
+            "origins",
+        )
     } | {
+        "origins": pattern.origins,
         "protects": pattern.protects,
         "helps": "Rewritten by an editor.",
         "is_published": "on",
@@ -66,7 +79,7 @@ def test_an_editor_cannot_open_users_or_groups(editor_client: Client) -> None:
     assert editor_client.get(reverse("admin:auth_group_changelist")).status_code == 403
 
 
-@pytest.mark.parametrize("model", [Pattern, Capacity, Prompt, Feeling, Source])
+@pytest.mark.parametrize("model", [Pattern, Capacity, Prompt, Feeling, Source, CrisisLine])
 def test_every_content_list_and_form_opens_for_an_editor(
     editor_client: Client, library: LoadReport, model: type
 ) -> None:
@@ -86,3 +99,46 @@ def test_the_pattern_form_links_to_the_page_on_the_site(
     assert pattern is not None
     page = editor_client.get(reverse("admin:content_pattern_change", args=[pattern.pk])).text
     assert "View on site" in page
+
+
+def test_the_pattern_form_uses_the_headings_readers_see_and_real_text_boxes(
+    editor_client: Client, library: LoadReport
+) -> None:
+    pattern = Pattern.objects.get(slug="leaving-first")
+    page = editor_client.get(reverse("admin:content_pattern_change", args=[pattern.pk])).text
+    reader_page = editor_client.get(pattern.get_absolute_url()).text
+    for heading in ("What it can feel like from inside", "Where it often comes from", "What helps"):
+        assert f"<h2>{heading}</h2>" in reader_page
+        assert f">{heading}:</label>" in page
+    assert '<textarea name="summary"' in page
+    assert '<textarea name="origins"' in page
+    assert "How well supported" in page
+
+
+@pytest.mark.parametrize("model", [Pattern, Capacity])
+def test_every_pattern_and_capacity_links_to_its_page_from_the_admin(
+    editor_client: Client, library: LoadReport, model: type[Pattern] | type[Capacity]
+) -> None:
+    obj = model.objects.first()
+    assert obj is not None
+    listing = editor_client.get(reverse(f"admin:content_{model._meta.model_name}_changelist"))
+    assert f'<a href="{obj.get_absolute_url()}">View on site</a>' in listing.text
+    change = editor_client.get(
+        reverse(f"admin:content_{model._meta.model_name}_change", args=[obj.pk])
+    )
+    assert "View on site" in change.text
+
+
+def test_the_admin_says_when_a_crisis_line_is_older_than_a_year(
+    editor_client: Client, library: LoadReport
+) -> None:
+    line = CrisisLine.objects.get(country="GB", kind=CrisisLine.Kind.CRISIS)
+    line.last_verified = timezone.localdate() - dt.timedelta(days=400)
+    line.save()
+    listing = editor_client.get(reverse("admin:content_crisisline_changelist") + "?check=due")
+    assert "Older than a year (400 days)" in listing.text
+    assert "Samaritans" in listing.text
+    assert "1800RESPECT" not in listing.text
+    fresh = editor_client.get(reverse("admin:content_crisisline_changelist") + "?check=fresh")
+    assert "1800RESPECT" in fresh.text
+    assert "Older than a year (" not in fresh.text

@@ -7,10 +7,18 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from intimacy_app.content.models import Capacity, Feeling, Pattern, Prompt, Source
+from intimacy_app.content.models import (
+    Capacity,
+    CrisisLine,
+    Evidence,
+    Feeling,
+    Pattern,
+    Prompt,
+    Source,
+)
 from intimacy_app.content.services import LoadReport, library_load
 
-MODELS = (Source, Capacity, Pattern, Prompt, Feeling)
+MODELS = (Source, Capacity, Pattern, Prompt, Feeling, CrisisLine)
 
 pytestmark = pytest.mark.django_db
 
@@ -86,3 +94,28 @@ def test_the_load_content_command_reports_what_it_did() -> None:
     call_command("load_content", stdout=second)
     assert "created" in first.getvalue()
     assert second.getvalue().strip() == "Content library is up to date."
+
+
+def test_every_source_can_be_followed_or_says_plainly_why_not(library: LoadReport) -> None:
+    for source in Source.objects.all():
+        assert "unattributed" not in f"{source.title} {source.authors}".lower(), source.slug
+        if source.checked == Source.Checked.CHECKED:
+            assert source.authors and source.year and source.url.startswith("https://"), source.slug
+        if source.checked == Source.Checked.SECONDHAND:
+            assert source.cited_by is not None, source.slug
+
+
+def test_every_studied_or_clinical_page_rests_on_at_least_one_checked_source(
+    library: LoadReport,
+) -> None:
+    for item in [*Pattern.objects.all(), *Capacity.objects.all()]:
+        if item.evidence == Evidence.IDEA:
+            continue
+        checked = item.sources.filter(checked=Source.Checked.CHECKED)
+        assert checked.exists(), f"{item.slug} ({item.evidence}) has no checked source"
+
+
+def test_origins_do_not_point_to_childhood_alone(library: LoadReport) -> None:
+    later = ("later", "adult", "temperament", "culture", "stress", "since", "online", "workplace")
+    for pattern in Pattern.objects.all():
+        assert any(word in pattern.origins.lower() for word in later), pattern.slug

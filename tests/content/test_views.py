@@ -73,10 +73,13 @@ def test_a_capacity_page_links_back_to_the_patterns_it_eases(client: Client) -> 
 
 
 @pytest.mark.parametrize("url", ["/", "/patterns/", "/capacities/", "/safety/", "/privacy/"])
-def test_every_page_offers_crisis_help_and_the_safety_page(client: Client, url: str) -> None:
-    page = client.get(url).text
+def test_every_page_offers_crisis_help_and_the_safety_page(
+    client: Client, library: LoadReport, url: str
+) -> None:
+    page = client.get(url, headers={"Accept-Language": "en-US,en;q=0.9"}).text
     assert 'href="tel:988"' in page
     assert 'href="/safety/' in page
+    assert 'href="/safety/lines/"' in page
 
 
 def test_home_says_what_this_is_not_and_offers_both_ways_in(client: Client) -> None:
@@ -86,10 +89,14 @@ def test_home_says_what_this_is_not_and_offers_both_ways_in(client: Client) -> N
     assert reverse("content:pattern_list") in page
 
 
-def test_safety_page_lists_988_and_a_pointer_to_local_services(client: Client) -> None:
-    page = client.get("/safety/").text
-    assert "988" in page
+def test_safety_page_lists_the_visitors_lines_and_a_pointer_to_local_services(
+    client: Client, library: LoadReport
+) -> None:
+    page = client.get("/safety/", headers={"Accept-Language": "en-US"}).text
+    assert 'href="tel:988"' in page
+    assert 'href="tel:18007997233"' in page  # the National Domestic Violence Hotline
     assert "local emergency number" in page
+    assert "Staying is for closeness that is safe" in page
 
 
 def test_pages_load_nothing_from_another_host(client: Client, library: LoadReport) -> None:
@@ -107,3 +114,22 @@ def test_pages_load_nothing_from_another_host(client: Client, library: LoadRepor
 @pytest.mark.parametrize("prefix", ["/patterns/", "/capacities/"])
 def test_a_slug_longer_than_any_stored_one_is_simply_not_found(client: Client, prefix: str) -> None:
     assert client.get(f"{prefix}{'x' * 500}/").status_code == 404
+
+
+def test_a_pattern_page_shows_its_evidence_label_and_what_helps_before_the_sources(
+    client: Client, library: LoadReport
+) -> None:
+    page = client.get(reverse("content:pattern_detail", args=["going-quiet"])).text
+    assert "How well supported:" in page
+    assert "Well studied" in page
+    helps = page.index("<h2>What helps</h2>")
+    capacities = page.index("Capacities that help")
+    sources = page.index("Where this comes from")
+    assert helps < capacities < sources
+
+
+def test_a_source_known_only_secondhand_says_so(client: Client, library: LoadReport) -> None:
+    page = client.get(reverse("content:pattern_detail", args=["leaving-first"])).text
+    assert "A Secure Base" in page
+    assert "not independently checked" in page
+    assert "Unattributed" not in page

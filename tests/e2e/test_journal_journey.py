@@ -66,9 +66,10 @@ def test_a_member_keeps_a_journal_and_then_deletes_the_account(member_page: Page
     # Search: the address follows the filter, so a reload (or a shared link) keeps it.
     page.get_by_role("searchbox").or_(page.get_by_label("Search your entries")).first.fill("kettle")
     expect(page).to_have_url(re.compile(r"q=kettle"))
+    expect(page.get_by_role("status").filter(has_text="1 moment matches")).to_have_count(1)
     page.reload()
     expect(page.get_by_label("Search your entries")).to_have_value("kettle")
-    expect(page.locator("#result-count")).to_contain_text("1 moment matches")
+    expect(page.locator("#results .result-count")).to_contain_text("1 moment matches")
     check_page(page, "journal-filtered")
 
     page.get_by_role("navigation", name="Journal").get_by_role("link", name="Insights").click()

@@ -9,8 +9,10 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from intimacy_app.accounts.models import User
-from journal.crypto import key_id_of
+from intimacy_app.crypto import key_id_of
+from journal.fields import Ciphertext, associated_data, keyring
 from journal.models import ENCRYPTED_FIELDS, Entry
+from tests.factories import UserFactory
 from tests.journal.conftest import CURRENT_KEY, OLDER_KEY
 from tests.journal.factories import EntryFactory
 
@@ -91,3 +93,62 @@ def test_text_that_cannot_be_read_is_reported_and_left_alone(
 def test_a_batch_size_below_one_is_refused() -> None:
     with pytest.raises(CommandError, match="at least 1"):
         _rotate(batch_size=0)
+
+
+# --- Text bound to its owner ------------------------------------------------------------------
+
+
+def test_a_row_moved_to_another_member_no_longer_reads(member: User) -> None:
+    entry = EntryFactory(owner=member, situation="mine alone", story="and this")
+    Entry.objects.filter(pk=entry.pk).update(owner=UserFactory())  # as an intruder in SQL might
+
+    moved = Entry.objects.get(pk=entry.pk)
+
+    assert moved.unreadable_fields == ["situation", "story"]
+    assert moved.situation == ""
+
+
+def _unbind(entry: Entry) -> None:
+    """Seal `entry`'s text as it was sealed before the owner was bound (row and field only)."""
+    ring = keyring()
+    Entry.objects.filter(pk=entry.pk).update(
+        **{
+            name: Ciphertext(
+                ring.encrypt(
+                    getattr(entry, name), aad=associated_data("entry", entry.pk, name, owner=None)
+                )
+            )
+            for name in ENCRYPTED_FIELDS
+            if getattr(entry, name)
+        }
+    )
+
+
+def test_rotation_binds_text_written_before_the_owner_was_bound_and_repeats_safely(
+    member: User,
+) -> None:
+    entries = [EntryFactory(owner=member, situation=f"moment {n}", story="s") for n in range(3)]
+    for entry in entries:
+        _unbind(entry)
+    assert Entry.objects.get(pk=entries[0].pk).situation == "moment 0"  # still reads, unbound
+    Entry.objects.filter(pk=entries[2].pk).update(owner=UserFactory())
+    assert Entry.objects.get(pk=entries[2].pk).situation == "moment 2"  # and so can be moved
+
+    first = _rotate()
+    again = _rotate()
+
+    assert "re-encrypted 3" in first
+    assert "re-encrypted 0, already current 3" in again
+    assert [Entry.objects.get(pk=e.pk).situation for e in entries] == [
+        f"moment {n}" for n in range(3)
+    ]
+    Entry.objects.filter(pk=entries[0].pk).update(owner=UserFactory())
+    assert Entry.objects.get(pk=entries[0].pk).unreadable_fields == ["situation", "story"]
+
+
+def test_rotation_to_a_new_key_keeps_the_owner_binding(old_entries: list[Entry]) -> None:
+    _rotate()
+    Entry.objects.filter(pk=old_entries[0].pk).update(owner=UserFactory())
+
+    assert Entry.objects.get(pk=old_entries[0].pk).unreadable_fields == ["situation", "story"]
+    assert Entry.objects.get(pk=old_entries[1].pk).story == "story 1"

@@ -17,9 +17,9 @@ from django.utils import timezone
 from intimacy_app.accounts.models import User
 from intimacy_app.content.models import Capacity, Feeling, Pattern
 from intimacy_app.content.services import LoadReport
-from journal import selectors, services, transfer
-from journal.models import Entry
-from journal.transfer import ImportRejected
+from journal import exports, imports, selectors, services
+from journal.imports import ImportRejected
+from journal.models import MEMBER_FIELDS, Entry
 from tests.factories import UserFactory
 from tests.journal.conftest import CURRENT_KEY, OLDER_KEY
 from tests.journal.factories import EntryFactory
@@ -105,13 +105,12 @@ def test_the_json_export_is_a_versioned_download(
     assert plan["situation"] == journal[0].situation
     assert plan["next_time_capacity"] == "naming-the-fear"
     assert follow_up["follows_up"] == plan["id"]
-    assert set(plan) == transfer.ENTRY_KEYS
+    assert set(plan) == {"id", "created_at", "updated_at", *MEMBER_FIELDS}
 
 
 def test_each_exported_entry_says_what_reading_its_model_says(
     member: User, journal: list[Entry], settings: Any
 ) -> None:
-    # The export reads rows as tuples, for speed; `entry_to_dict` reads a model instance.
     settings.JOURNAL_ENCRYPTION_KEYS = OLDER_KEY
     lost = EntryFactory(owner=member, situation="under a key since removed", body="and this")
     settings.JOURNAL_ENCRYPTION_KEYS = CURRENT_KEY
@@ -120,11 +119,17 @@ def test_each_exported_entry_says_what_reading_its_model_says(
     EntryFactory(owner=UserFactory(), situation="someone else's")
     entries = selectors.entries_for_export(user=member)
 
-    exported = list(transfer.export_entries(entries))
+    exported = list(exports.export_entries(entries))
 
-    assert exported == [transfer.entry_to_dict(entry) for entry in entries]
     by_id = {entry["id"]: entry for entry in exported}
     assert set(by_id) == {str(e.pk) for e in (*journal, lost, linked)}
+    for entry in Entry.objects.owned_by(member):
+        data = by_id[str(entry.pk)]
+        for name in ("situation", "body", "story", "next_time_note", "follow_up_note"):
+            assert data[name] == getattr(entry, name)
+        assert data["patterns"] == [p.slug for p in entry.patterns.all()]
+        assert data["feelings"] == [f.slug for f in entry.feelings.all()]
+        assert dt.datetime.fromisoformat(data["occurred_at"]) == entry.occurred_at
     assert by_id[str(lost.pk)]["unreadable_fields"] == ["situation", "body"]
     assert by_id[str(lost.pk)]["situation"] == ""
     assert by_id[str(linked.pk)]["patterns"] == [p.slug for p in reversed(backwards)]
@@ -152,7 +157,7 @@ def test_export_delete_import_gives_back_identical_entries(
     assert response.status_code == 302
     assert _snapshot(member) == before
     assert {e.pk for e in Entry.objects.all()} == {e.pk for e in journal}
-    assert "2 entries imported." in member_client.get(reverse("journal:list")).text
+    assert "Imported: 2 added, 0 already there." in member_client.get(reverse("journal:list")).text
 
 
 def test_importing_the_same_file_twice_adds_nothing(
@@ -201,6 +206,7 @@ def test_the_markdown_export_reads_like_a_journal(
     assert "**What was happening.** They said:" in text
     assert "**Next time:** Naming the fear — Tell them I'm scared of being too much." in text
     assert "Tried it: partly. I said half of it." in text
+    assert "What I did: I withdrew" in text
 
 
 def test_an_unknown_export_format_is_not_found(member_client: Client) -> None:
@@ -218,7 +224,7 @@ def test_unreadable_text_is_exported_as_a_notice_never_as_ciphertext(
         assert stored not in body
     document = json.loads(_export(member_client).content)
     assert document["entries"][0]["unreadable_fields"] == ["situation"]
-    assert transfer.UNREADABLE in _export(member_client, "md").content.decode()
+    assert exports.UNREADABLE in _export(member_client, "md").content.decode()
 
 
 # --- Bad files -----------------------------------------------------------------------------------
@@ -240,31 +246,42 @@ def _entry(**fields: Any) -> dict[str, Any]:
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        (b"\xff\xfe not utf-8", "not UTF-8 text"),
+        (b"{\xc3\x28}", "not UTF-8 text"),
         (b"{not json", "not valid JSON"),
         (b"[]", "not a Stay in the Room journal export"),
         (_document(format="something-else"), "not a Stay in the Room journal export"),
         (_document(version=2), "only version 1"),
+        (_document(version=True), "only version 1"),
         (_document(entries="lots"), "no list of entries"),
         (_document("not an object"), "Entry 1 is not an object"),
-        (_document(_entry(mood="fine")), "does not know: mood"),
-        (_document({"id": "x"}), "is missing occurred_at, situation"),
-        (_document(_entry(id="not-a-uuid")), "'id' is not an entry id"),
+        (_document(_entry(mood="fine")), "does not know: 'mood'"),
+        (_document({"id": "x"}), "Entry 1, 'occurred_at': This field is required."),
+        (_document(_entry(situation=None)), "'situation': Is empty; it says what was happening"),
+        (_document(_entry(id="not-a-uuid")), "'id': Is not an entry id"),
+        (_document(_entry(id=7)), "'id': Is not an entry id"),
         (_document(_entry(occurred_at="2024-02-30T10:00:00+00:00")), "not a real date"),
         (_document(_entry(occurred_at="2024-05-04T10:00:00")), "time zone offset"),
-        (_document(_entry(occurred_at=12)), "must be a date and time written as text"),
+        (_document(_entry(occurred_at=12)), "Must be a date and time written as text"),
         (_document(_entry(occurred_at="2999-01-01T00:00:00+00:00")), "in the future"),
-        (_document(_entry(situation="")), "'situation' (what was happening) is empty"),
-        (_document(_entry(situation=5)), "'situation' must be text"),
+        (_document(_entry(situation="")), "'situation': Is empty; it says what was happening"),
+        (_document(_entry(situation="  \n ")), "'situation': Is empty"),
+        (_document(_entry(situation=5)), "'situation': Must be text"),
+        (_document(_entry(body=["a"])), "'body': Must be text"),
         (_document(_entry(body="a\u0000b")), "NUL character"),
         (_document(_entry(story="\ud800")), "lone surrogate"),
         (_document(_entry(body="x" * 4001)), "at most 4000 characters"),
-        (_document(_entry(urge_strength=11)), "whole number from 0 to 10"),
+        (_document(_entry(urge_strength=11)), "less than or equal to 10"),
+        (_document(_entry(urge_strength=-1)), "greater than or equal to 0"),
+        (_document(_entry(urge_strength=7.0)), "whole number from 0 to 10"),
         (_document(_entry(urge_strength="7")), "whole number from 0 to 10"),
         (_document(_entry(urge_strength=True)), "whole number from 0 to 10"),
-        (_document(_entry(action="fled")), "'action' must be one of"),
-        (_document(_entry(patterns="going-quiet")), "must be a list of names"),
-        (_document(_entry(patterns=["no-such-move"])), "moves this library does not have"),
+        (_document(_entry(action="fled")), "'action': Must be one of"),
+        (_document(_entry(action=1)), "'action': Must be one of"),
+        (_document(_entry(patterns="going-quiet")), "Must be a list of names"),
+        (_document(_entry(patterns=[["x"]])), "Must be a list of names"),
+        (_document(_entry(patterns=["a b"])), "Must be a list of names"),
+        (_document(_entry(next_time_capacity=3)), "Must be a name (slug) or null"),
+        (_document(_entry(patterns=["no-such-move"])), "patterns this library does not have"),
         (_document(_entry(feelings=["glee"])), "feelings this library does not have"),
         (_document(_entry(next_time_capacity="flying")), "capacities this library does not"),
         (_document(_entry(follows_up="4f6d7d8e-0000-4000-8000-000000000000")), "not in the file"),
@@ -295,14 +312,14 @@ def test_one_bad_entry_among_good_ones_imports_none(member: User, library: LoadR
 def test_a_file_with_too_many_entries_is_refused(
     member: User, library: LoadReport, monkeypatch: Any
 ) -> None:
-    monkeypatch.setattr(transfer, "MAX_ENTRIES", 2)
+    monkeypatch.setattr(imports, "MAX_ENTRIES", 2)
     entries = [_entry(id=f"4f6d7d8e-1111-4222-8333-{n:012d}") for n in range(3)]
     with pytest.raises(ImportRejected, match="more than 2 entries"):
         services.entries_import(owner=member, raw=_document(*entries))
 
 
 def test_a_file_over_five_megabytes_is_refused_before_it_is_read(member_client: Client) -> None:
-    big = b" " * (transfer.MAX_BYTES + 1)
+    big = b" " * (imports.MAX_BYTES + 1)
     response = _upload(member_client, big)
     assert response.status_code == 400
     assert "larger than 20 MB" in response.text
@@ -311,7 +328,7 @@ def test_a_file_over_five_megabytes_is_refused_before_it_is_read(member_client: 
 def test_a_huge_upload_is_refused_from_its_declared_size_before_it_is_parsed(
     member_client: Client,
 ) -> None:
-    response = _upload(member_client, b" " * (transfer.MAX_BYTES + 100_000))
+    response = _upload(member_client, b" " * (imports.MAX_BYTES + 100_000))
     assert response.status_code == 400
     assert "larger than 20 MB" in response.text
 
@@ -338,6 +355,7 @@ def test_the_export_page_offers_all_three_formats_and_the_import(
         assert reverse("journal:export_file", args=[fmt]) in page
     assert 'enctype="multipart/form-data"' in page
     assert "2 entries" in page
+    assert "with times in UTC" in page
 
 
 def test_deleting_everything_needs_the_tick(member_client: Client, journal: list[Entry]) -> None:
@@ -345,3 +363,40 @@ def test_deleting_everything_needs_the_tick(member_client: Client, journal: list
     assert response.status_code == 400
     assert "Tick the box to confirm" in response.text
     assert Entry.objects.count() == 2
+
+
+def test_every_export_writes_times_in_the_members_zone_and_names_it(
+    member_client: Client, member: User
+) -> None:
+    session = member_client.session
+    session["journal_time_zone"] = "Europe/Berlin"
+    session.save()
+    EntryFactory(owner=member, occurred_at=dt.datetime(2026, 7, 1, 10, 30, tzinfo=dt.UTC))
+
+    document = json.loads(_export(member_client).content)
+    [row] = csv.DictReader(io.StringIO(_export(member_client, "csv").content.decode()))
+    text = _export(member_client, "md").content.decode()
+
+    [entry] = document["entries"]
+    assert document["time_zone"] == "Europe/Berlin"
+    assert entry["occurred_at"] == "2026-07-01T12:30:00+02:00"
+    assert dt.datetime.fromisoformat(document["exported_at"]).utcoffset() is not None
+    assert (row["occurred_at"], row["time_zone"]) == (entry["occurred_at"], "Europe/Berlin")
+    assert "## Wednesday 1 July 2026, 12:30 (UTC+02:00)" in text
+    assert "Times are in Europe/Berlin." in text
+
+
+def test_the_csv_and_markdown_say_what_the_json_says(
+    member_client: Client, journal: list[Entry]
+) -> None:
+    document = json.loads(_export(member_client).content)
+    rows = list(csv.DictReader(io.StringIO(_export(member_client, "csv").content.decode())))
+    text = _export(member_client, "md").content.decode()
+
+    for entry, row in zip(document["entries"], rows, strict=True):
+        assert row["id"] == entry["id"]
+        assert row["occurred_at"] == entry["occurred_at"]
+        assert row["urge_strength"] == ("" if entry["urge_strength"] is None else "9")
+        assert row["follows_up"] == (entry["follows_up"] or "")
+        when = dt.datetime.fromisoformat(entry["occurred_at"])
+        assert f"{when:%B %Y, %H:%M} (UTC)" in text

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import re
 import threading
+import time
 import uuid
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client
 from django.urls import reverse
@@ -16,7 +19,8 @@ from django.utils import timezone
 from intimacy_app.accounts.models import User
 from intimacy_app.content.models import Feeling, Pattern
 from intimacy_app.content.services import LoadReport
-from journal import services, transfer
+from journal import exports, selectors, services
+from journal.fields import Ciphertext
 from journal.models import Entry
 from tests.concurrency import at_once, needs_concurrent_writes
 from tests.factories import UserFactory
@@ -173,7 +177,7 @@ def test_a_repeated_token_returns_the_first_entry_with_its_links_and_changes_not
 def _export_of(member: User, count: int = 3) -> bytes:
     EntryFactory.create_batch(count, owner=member)
     entries = Entry.objects.owned_by(member)
-    raw = transfer.render_json(entries, exported_at=timezone.now()).encode()
+    raw = exports.render_json(entries, exported_at=timezone.now()).encode()
     Entry.objects.owned_by(member).delete()
     return raw
 
@@ -187,6 +191,131 @@ def test_importing_the_same_file_twice_adds_nothing_the_second_time(member: User
 
     assert (first.created, second.created, second.already_there) == (3, 0, 3)
     assert Entry.objects.owned_by(member).count() == 3
+
+
+def _export(owner: User) -> bytes:
+    entries = selectors.entries_for_export(user=owner)
+    return exports.render_json(entries, exported_at=timezone.now()).encode()
+
+
+def _situations(owner: User) -> list[str]:
+    return sorted(entry.situation for entry in Entry.objects.owned_by(owner))
+
+
+@pytest.mark.django_db
+def test_the_same_file_imported_twice_into_another_journal_adds_its_entries_once(
+    member: User,
+) -> None:
+    EntryFactory.create_batch(3, owner=member)
+    raw = _export(member)
+    other = UserFactory()
+
+    first = services.entries_import(owner=other, raw=raw)
+    second = services.entries_import(owner=other, raw=raw)
+
+    assert (first.created, first.already_there) == (3, 0)
+    assert (second.created, second.already_there) == (0, 3)
+    assert _situations(other) == _situations(member)
+
+
+@pytest.mark.django_db
+def test_an_overlapping_later_export_adds_only_the_new_entries(member: User) -> None:
+    EntryFactory.create_batch(3, owner=member)
+    earlier = _export(member)
+    plan = EntryFactory(owner=member, situation="the plan")
+    EntryFactory(owner=member, situation="the follow-up", follows_up=plan, tried="yes")
+    later = _export(member)
+    other = UserFactory()
+    services.entries_import(owner=other, raw=earlier)
+
+    report = services.entries_import(owner=other, raw=later)
+
+    assert (report.created, report.already_there) == (2, 3)
+    assert _situations(other) == _situations(member)
+    by_words = {entry.situation: entry for entry in Entry.objects.owned_by(other)}
+    assert by_words["the follow-up"].follows_up == by_words["the plan"]
+
+
+@pytest.mark.django_db
+def test_an_export_of_imported_entries_imported_back_adds_nothing(member: User) -> None:
+    EntryFactory.create_batch(3, owner=member)
+    other = UserFactory()
+    services.entries_import(owner=other, raw=_export(member))
+
+    report = services.entries_import(owner=member, raw=_export(other))
+
+    assert (report.created, report.already_there) == (0, 3)
+    assert Entry.objects.owned_by(member).count() == 3
+
+
+@pytest.mark.django_db
+def test_a_file_naming_an_imported_entry_by_its_own_id_finds_it_too(member: User) -> None:
+    EntryFactory.create_batch(2, owner=member)
+    other = UserFactory()
+    services.entries_import(owner=other, raw=_export(member))
+    document = json.loads(_export(other))
+    own_ids = {str(entry.origin): str(entry.pk) for entry in Entry.objects.owned_by(other)}
+    for entry in document["entries"]:
+        entry["id"] = own_ids[entry["id"]]  # as an export written before origins were kept
+
+    report = services.entries_import(owner=other, raw=json.dumps(document).encode())
+
+    assert (report.created, report.already_there) == (0, 2)
+
+
+@pytest.mark.django_db
+def test_an_entry_edited_since_the_export_is_already_there_and_keeps_the_edit(
+    member: User,
+) -> None:
+    entry = EntryFactory(owner=member, situation="as exported")
+    raw = _export(member)
+    services.entry_update(entry=entry, situation="edited since")
+
+    report = services.entries_import(owner=member, raw=raw)
+
+    assert (report.created, report.already_there) == (0, 1)
+    assert Entry.objects.get(pk=entry.pk).situation == "edited since"
+
+
+@pytest.mark.django_db
+def test_the_import_page_says_how_many_were_added_and_how_many_were_already_there(
+    member_client: Client, member: User
+) -> None:
+    first, *_ = EntryFactory.create_batch(3, owner=member)
+    upload = SimpleUploadedFile("journal.json", _export(member))
+    first.delete()
+
+    response = member_client.post(reverse("journal:import"), {"file": upload}, follow=True)
+
+    assert "Imported: 1 added, 2 already there." in response.text
+
+
+@pytest.mark.django_db
+def test_thousands_of_entries_import_in_a_few_queries_and_seconds(
+    member: User, django_assert_max_num_queries: Any
+) -> None:
+    now = timezone.now()
+    Entry.objects.bulk_create(
+        [
+            Entry(owner=member, occurred_at=now, situation=Ciphertext(""), story=Ciphertext(""))
+            for _ in range(3000)
+        ]
+    )
+    for entry in Entry.objects.owned_by(member):
+        entry.situation = f"moment {entry.pk.hex[:6]}"
+        entry.body = "a body" * 20
+        entry.save()
+    raw = _export(member)
+    other = UserFactory()
+
+    started = time.monotonic()
+    with django_assert_max_num_queries(40):
+        report = services.entries_import(owner=other, raw=raw)
+    again = services.entries_import(owner=other, raw=raw)
+    took = time.monotonic() - started
+
+    assert (report.created, again.created, again.already_there) == (3000, 0, 3000)
+    assert took < 20, f"{took:.1f} s"  # about 2 s on a shared 2-core machine
 
 
 # --- Racing copies, on PostgreSQL ------------------------------------------------------------

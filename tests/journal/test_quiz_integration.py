@@ -9,6 +9,7 @@ from django.test import Client
 from django.urls import reverse
 
 from intimacy_app.accounts.models import User
+from journal import insights as journal_insights
 from journal import selectors
 from quiz.models import Attempt, InstrumentVersion
 from tests.factories import PromptFactory
@@ -75,7 +76,7 @@ def test_insights_show_the_quiz_profile_beside_the_journal(
 def test_a_member_without_a_quiz_gets_general_prompts_and_no_profile(
     member: User, library: object
 ) -> None:
-    assert selectors.quiz_profile_for(user=member) == []
+    assert journal_insights.quiz_profile_for(user=member) == []
     prompts = selectors.prompts_for(patterns=[], user=member)
     assert prompts
     assert all(p.capacity is not None for p in prompts)

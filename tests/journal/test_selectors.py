@@ -9,9 +9,11 @@ import pytest
 from django.utils import timezone
 
 from intimacy_app.accounts.models import User
-from journal import charts, selectors
+from journal import insights as journal_insights
+from journal import selectors
+from journal.insights import QuizPatternScore
 from journal.models import Entry
-from journal.selectors import EntryFilters, QuizPatternScore
+from journal.selectors import EntryFilters
 from tests.factories import CapacityFactory, FeelingFactory, PatternFactory, PromptFactory
 from tests.journal.factories import EntryFactory
 
@@ -192,7 +194,7 @@ def test_insights_count_moments_urge_and_staying_per_week(member: User) -> None:
     EntryFactory(owner=member, occurred_at=_monday(20))  # before the period
     EntryFactory(occurred_at=_monday(0))  # someone else's
 
-    insights = selectors.insights(user=member, weeks=12)
+    insights = journal_insights.insights_for(user=member, weeks=12)
 
     assert insights.total == 3
     assert len(insights.by_week) == 12
@@ -211,7 +213,7 @@ def test_insights_rank_moves_feelings_and_company(member: User) -> None:
     EntryFactory(owner=member, patterns=[quiet], with_whom="partner", action="stayed")
     EntryFactory(owner=member, patterns=[quiet], with_whom="friend", urge_strength=2)
 
-    insights = selectors.insights(user=member, weeks=12)
+    insights = journal_insights.insights_for(user=member, weeks=12)
 
     assert [(t.label, t.count) for t in insights.patterns] == [("Going quiet", 3), ("Joking", 1)]
     assert [(t.label, t.count) for t in insights.feelings] == [("tenderness", 1)]
@@ -227,7 +229,7 @@ def test_insights_show_how_each_plan_went(member: User) -> None:
     EntryFactory(owner=member, follows_up=plan, tried="partly")
     EntryFactory(owner=member, follows_up=own_words, tried="not_yet")
 
-    insights = selectors.insights(user=member, weeks=12)
+    insights = journal_insights.insights_for(user=member, weeks=12)
 
     rows = {row.capacity: row.cells for row in insights.tried}
     assert rows == {"Calming the alarm": [1, 1, 0, 0], "Something in your own words": [0, 0, 0, 1]}
@@ -239,9 +241,9 @@ def test_the_quiz_hook_puts_quiz_scores_beside_journal_counts(
 ) -> None:
     quiet, mystery = PatternFactory(), PatternFactory()
     EntryFactory.create_batch(2, owner=member, patterns=[quiet])
-    assert selectors.quiz_profile_for(user=member) == []
+    assert journal_insights.quiz_profile_for(user=member) == []
     monkeypatch.setattr(
-        selectors,
+        journal_insights,
         "quiz_profile_for",
         lambda *, user: [
             QuizPatternScore(pattern=mystery, score=81, band="strong"),
@@ -249,7 +251,7 @@ def test_the_quiz_hook_puts_quiz_scores_beside_journal_counts(
         ],
     )
 
-    beside = selectors.insights(user=member, weeks=12).beside_quiz
+    beside = journal_insights.insights_for(user=member, weeks=12).beside_quiz
 
     assert [(row.pattern, row.score, row.logged) for row in beside] == [
         (mystery, 81, 0),
@@ -258,26 +260,7 @@ def test_the_quiz_hook_puts_quiz_scores_beside_journal_counts(
 
 
 def test_insights_for_an_empty_journal_are_empty_not_an_error(member: User) -> None:
-    insights = selectors.insights(user=member, weeks=26)
+    insights = journal_insights.insights_for(user=member, weeks=26)
     assert insights.total == 0
     assert insights.average_urge is None
     assert len(insights.moments_chart.marks) == 26
-
-
-# --- Chart geometry (journal/charts.py is pure) ------------------------------------------------
-
-
-def test_bars_scale_to_a_round_top_and_gaps_draw_nothing() -> None:
-    chart = charts.bar_chart([("a", 1), ("b", 4), ("c", None)])
-    assert [tick.text for tick in chart.gridlines] == ["0", "2", "4"]
-    assert [mark.value for mark in chart.marks] == ["1", "4"]
-    tallest = chart.marks[1]
-    assert tallest.y == charts.TOP
-    assert tallest.y + tallest.height == chart.baseline
-
-
-def test_a_line_breaks_at_gaps_instead_of_dropping_to_zero() -> None:
-    chart = charts.line_chart([("a", 2), ("b", 4), ("c", None), ("d", 6), ("e", 8)], max_value=10)
-    assert len(chart.lines) == 2
-    assert [mark.value for mark in chart.marks] == ["2", "4", "6", "8"]
-    assert all(charts.TOP <= mark.y <= chart.baseline for mark in chart.marks)

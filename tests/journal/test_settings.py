@@ -1,4 +1,4 @@
-"""The journal key setting: production refuses to start without a usable key."""
+"""The journal key setting: the journal's system check refuses to go on without a usable key."""
 
 from __future__ import annotations
 
@@ -13,12 +13,14 @@ def _production(**env: str) -> dict[str, str]:
 def test_production_refuses_to_start_without_a_journal_key() -> None:
     result = _manage("check", env=_production())
     assert result.returncode != 0
+    assert "journal.E001" in result.stderr
     assert "JOURNAL_ENCRYPTION_KEYS must be set" in result.stderr
 
 
 def test_production_refuses_a_malformed_journal_key_without_printing_it() -> None:
     result = _manage("check", env=_production(JOURNAL_ENCRYPTION_KEYS="k1:tooshort"))
     assert result.returncode != 0
+    assert "journal.E002" in result.stderr
     assert "JOURNAL_ENCRYPTION_KEYS" in result.stderr
     assert "tooshort" not in result.stderr
 
@@ -41,3 +43,9 @@ def test_debug_without_a_key_uses_one_generated_into_dev_keys_and_keeps_it() -> 
     assert key.startswith("dev:")
     assert second.stdout.strip().splitlines()[-1] == key
     assert (ROOT / ".dev-keys").read_text().strip() == key
+
+
+def test_a_malformed_key_fails_the_check_in_debug_too() -> None:
+    result = _manage("check", env={"DJANGO_DEBUG": "true", "JOURNAL_ENCRYPTION_KEYS": "k1:x"})
+    assert result.returncode != 0
+    assert "journal.E002" in result.stderr

@@ -34,13 +34,15 @@ def test_each_row_reads_as_its_instance_does(member: User) -> None:
 
     for pk, *tokens in _rows(*ENCRYPTED_FIELDS):
         entry = Entry.objects.get(pk=pk)
-        assert list(stored.texts(pk, tokens)) == [getattr(entry, n) for n in ENCRYPTED_FIELDS]
+        assert list(stored.texts(pk, tokens, owner=member.pk)) == [
+            getattr(entry, n) for n in ENCRYPTED_FIELDS
+        ]
 
 
 def test_the_fields_come_in_the_order_asked_for(member: User) -> None:
     EntryFactory(owner=member, situation="what happened", story="the story")
     (pk, *tokens), *_ = _rows("story", "situation")
-    texts = StoredText(Entry, ["story", "situation"]).texts(pk, tokens)
+    texts = StoredText(Entry, ["story", "situation"]).texts(pk, tokens, owner=member.pk)
     assert list(texts) == ["the story", "what happened"]
 
 
@@ -53,7 +55,9 @@ def test_a_token_moved_to_another_row_is_unreadable_and_logged_without_words(
     [(pk, *tokens)] = list(Entry.objects.filter(pk=mine.pk).values_list("pk", *ENCRYPTED_FIELDS))
 
     with caplog.at_level(logging.WARNING, logger="journal.crypto"):
-        situation, _, story, _, _ = StoredText(Entry, ENCRYPTED_FIELDS).texts(pk, tokens)
+        situation, _, story, _, _ = StoredText(Entry, ENCRYPTED_FIELDS).texts(
+            pk, tokens, owner=member.pk
+        )
 
     assert isinstance(situation, Unreadable)
     assert situation == ""
@@ -71,7 +75,7 @@ def test_quiet_reading_does_not_log(member: User, caplog: Any) -> None:
     [(pk, token)] = list(Entry.objects.filter(pk=mine.pk).values_list("pk", "situation"))
 
     with caplog.at_level(logging.WARNING, logger="journal.crypto"):
-        [text] = StoredText(Entry, ["situation"], quiet=True).texts(pk, [token])
+        [text] = StoredText(Entry, ["situation"], quiet=True).texts(pk, [token], owner=member.pk)
 
     assert isinstance(text, Unreadable)
     assert caplog.text == ""
@@ -82,4 +86,4 @@ def test_only_encrypted_fields_and_whole_rows_are_accepted(member: User) -> None
         StoredText(Entry, ["situation", "with_whom"])
     stored = StoredText(Entry, ["situation", "story"])
     with pytest.raises(ValueError, match="2 tokens expected"):
-        list(stored.texts(EntryFactory(owner=member).pk, ["only one"]))
+        list(stored.texts(EntryFactory(owner=member).pk, ["only one"], owner=member.pk))

@@ -1,4 +1,5 @@
-"""Re-encrypt every journal text under the current (first) key in JOURNAL_ENCRYPTION_KEYS."""
+"""Re-encrypt every journal text under the current (first) key in JOURNAL_ENCRYPTION_KEYS,
+bound to its owner (text written before the owner was bound is moved to the new binding)."""
 
 from __future__ import annotations
 
@@ -6,14 +7,17 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from intimacy_app.accounts.services import two_factor_rotate_key
 from journal.services import RotationReport, entries_rotate_key
 
 
 class Command(BaseCommand):
     help = (
         "Re-encrypt journal text written under older keys with the current (first) key of "
-        "JOURNAL_ENCRYPTION_KEYS. Safe to run again and to interrupt: each batch is atomic, and "
-        "rows already under the current key are skipped. Keep the old keys configured until it "
+        "JOURNAL_ENCRYPTION_KEYS, bound to its owner (run it once after upgrading, so text "
+        "written before the owner was bound gets that binding). Safe to run again and to "
+        "interrupt: each batch is atomic, and rows already under the current key and bound to "
+        "their owner are skipped. Keep the old keys configured until it "
         "reports nothing left to rotate."
     )
 
@@ -32,9 +36,21 @@ class Command(BaseCommand):
             f"Checked {report.checked} entries: re-encrypted {report.rotated}, "
             f"already current {report.current}."
         )
+        # Authenticator apps' keys are sealed with the same key ring (accounts.models).
+        sealed = two_factor_rotate_key()
+        self.stdout.write(
+            f"Checked {sealed.checked} authenticator app keys: re-sealed {sealed.rotated}."
+        )
+        if sealed.unreadable:
+            raise CommandError(
+                f"{sealed.unreadable} authenticator app keys could not be opened with any "
+                "configured key and were left as they are."
+            )
         if report.unreadable:
             raise CommandError(
                 f"{report.unreadable} text fields could not be decrypted with any configured key "
                 "and were left as they are (see the warnings logged above)."
             )
-        self.stdout.write(self.style.SUCCESS("Every journal text is under the current key."))
+        self.stdout.write(
+            self.style.SUCCESS("Every journal text is under the current key, bound to its owner.")
+        )

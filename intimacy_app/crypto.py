@@ -1,4 +1,5 @@
-"""Authenticated encryption of journal text (AES-256-GCM); pure Python, no Django.
+"""Authenticated encryption (AES-256-GCM) with a key ring, for journal text and authenticator
+keys; pure Python, no Django.
 
 A keyring is read from a string of comma-separated ``keyid:base64urlkey`` entries. The first key
 encrypts; every key can decrypt, so a new key can be put first while rows written under the old

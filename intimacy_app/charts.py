@@ -1,7 +1,10 @@
-"""Geometry for the small server-rendered SVG charts on the insights page; pure Python.
+"""Geometry for the server-rendered SVG charts, pure Python: templates only place what these
+functions measure.
 
-A chart is a list of (label, value) points along the bottom; a value of None is a gap (a week
-with nothing to show). The template draws what these functions measure.
+Sizes are in SVG user units: an SVG scales with its viewBox, and the stylesheet sets colours, so
+no inline style is ever needed (the content security policy forbids it). The quiz draws scores
+on 0-100 (`score_bars`, `sparkline`); the journal's insights draw weeks along the bottom
+(`column_chart`, `line_chart`), where a value of None is a gap, a week with nothing to show.
 """
 
 from __future__ import annotations
@@ -9,6 +12,112 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+# --- Scores on 0-100: the quiz's results and history ---------------------------------------------
+
+SCORE_WIDTH = 320
+SCORE_TRACK = 272
+SCORE_ROW = 34
+SCORE_TOP = 20
+SCORE_BAR = 10
+
+SPARK_WIDTH = 120
+SPARK_HEIGHT = 32
+SPARK_PAD = 4
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    score: float
+    band: str
+    label_y: float
+    bar_y: float
+    width: float
+    value_y: float
+
+
+@dataclass(frozen=True)
+class BarChart:
+    width: int
+    height: int
+    track_width: int
+    bar_height: int
+    bars: list[Bar]
+    some_x: float
+    strong_x: float
+    guide_bottom: float
+
+
+def _score_x(score: float) -> float:
+    return round(max(0.0, min(score, 100.0)) / 100 * SCORE_TRACK, 2)
+
+
+def score_bars(
+    rows: Sequence[tuple[str, float, str]], *, some_from: float, strong_from: float
+) -> BarChart:
+    """Horizontal bars on 0-100, one row per (label, score, band), label above its bar.
+
+    Dashed guides mark where "some" and "strong" begin.
+    """
+    bars = []
+    for index, (label, score, band) in enumerate(rows):
+        top = SCORE_TOP + index * SCORE_ROW
+        bars.append(
+            Bar(
+                label=label,
+                score=score,
+                band=band,
+                label_y=top + 12,
+                bar_y=top + 17,
+                width=_score_x(score),
+                value_y=top + 26,
+            )
+        )
+    height = SCORE_TOP + len(rows) * SCORE_ROW + 4
+    return BarChart(
+        width=SCORE_WIDTH,
+        height=height,
+        track_width=SCORE_TRACK,
+        bar_height=SCORE_BAR,
+        bars=bars,
+        some_x=_score_x(some_from),
+        strong_x=_score_x(strong_from),
+        guide_bottom=height - 4,
+    )
+
+
+@dataclass(frozen=True)
+class Sparkline:
+    width: int
+    height: int
+    points: str
+    last_x: float
+    last_y: float
+
+
+def sparkline(values: Sequence[float]) -> Sparkline:
+    """A small line of 0-100 values, oldest on the left, 100 at the top."""
+    if not values:
+        raise ValueError("A sparkline needs at least one value.")
+    inner_w = SPARK_WIDTH - 2 * SPARK_PAD
+    inner_h = SPARK_HEIGHT - 2 * SPARK_PAD
+    step = inner_w / (len(values) - 1) if len(values) > 1 else 0
+    coords = []
+    for index, value in enumerate(values):
+        x = SPARK_PAD + index * step if len(values) > 1 else SPARK_WIDTH / 2
+        y = SPARK_PAD + (100 - max(0.0, min(value, 100.0))) / 100 * inner_h
+        coords.append((round(x, 2), round(y, 2)))
+    return Sparkline(
+        width=SPARK_WIDTH,
+        height=SPARK_HEIGHT,
+        points=" ".join(f"{x:g},{y:g}" for x, y in coords),
+        last_x=coords[-1][0],
+        last_y=coords[-1][1],
+    )
+
+
+# --- Weeks along the bottom: the journal's insights ----------------------------------------------
 
 WIDTH = 640
 HEIGHT = 220
@@ -107,7 +216,7 @@ def _y(value: float, top: float) -> float:
     return HEIGHT - BOTTOM - plot_height * min(value, top) / top
 
 
-def bar_chart(
+def column_chart(
     points: Sequence[tuple[str, float | None]],
     *,
     max_value: float | None = None,

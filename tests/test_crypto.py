@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from journal.crypto import (
+from intimacy_app.crypto import (
     DecryptionError,
     Keyring,
     KeyringError,
