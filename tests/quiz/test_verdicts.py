@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from intimacy_app.accounts.models import User
 from quiz import services, versions
+from quiz.exports import attempts_export
 from quiz.models import Attempt, ChangeVerdict, InstrumentVersion, Item, ReferenceFigure
 from tests.conftest import AnswerAll
 from tests.factories import UserFactory
@@ -244,3 +245,20 @@ def test_the_figures_are_computed_once_from_enough_peoples_first_attempts_and_th
     version.refresh_from_db()
     assert version.reference_people == 3  # fixed for good
     assert dict(version.reference_figures.values_list("pattern_slug", "sd"))[""] == 25.0
+
+
+def test_a_members_export_carries_the_overall_score_and_the_stored_verdicts(
+    version: InstrumentVersion, answer_all: AnswerAll, member: User
+) -> None:
+    _take(version, answer_all, HIGH, user=member, days_ago=30)
+    _take(version, answer_all, LOW, user=member)
+
+    first, second = attempts_export(user=member)
+
+    assert (first["overall_score"], first["hard_to_read"], first["changes"]) == (56.25, False, [])
+    assert second["overall_score"] == 18.75
+    assert {(c["pattern"], c["verdict"]) for c in second["changes"]} == {
+        ("leaving-first", "eased"),
+        ("going-quiet", "within"),
+        (None, "eased"),
+    }
