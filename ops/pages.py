@@ -68,8 +68,8 @@ class Page:
 BASELINE = Page("baseline", "/_harness/baseline/")
 
 QUIZ_STEP = "/quiz/{visitor_attempt_id}/step/1/"
-# The first step's answers: items_per_step (4) statements, each answered "3".
-STEP_ANSWERS = MappingProxyType({f"item-{{step_item_{n}}}": "3" for n in range(1, 5)})
+# The first step's answers: items_per_step (6 in the shipped version 2) statements, each "3".
+STEP_ANSWERS = MappingProxyType({f"item-{{step_item_{n}}}": "3" for n in range(1, 7)})
 
 PAGES: list[Page] = [
     Page("home", "/", target=PUBLIC_FLOOR),

@@ -31,6 +31,7 @@ from intimacy_app.content.models import Capacity, Feeling, Pattern
 from intimacy_app.content.services import library_load
 from journal.models import Entry
 from quiz import services as quiz_services
+from quiz import versions as quiz_versions
 from quiz.models import Answer, Attempt
 from quiz.selectors.attempts import current_version
 
@@ -251,7 +252,7 @@ def seed_members(
     heavy_entries = size["heavy_entries"] if heavy_entries is None else heavy_entries
     heavy_attempts = size["heavy_attempts"] if heavy_attempts is None else heavy_attempts
     if current_version() is None:
-        quiz_services.instrument_load()
+        quiz_versions.instrument_load()
     heavy = User.objects.get(email=HEAVY_MEMBER_EMAIL)
     if not Entry.objects.filter(owner=heavy).exists():
         with transaction.atomic():

@@ -19,8 +19,8 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 
-from quiz import services
-from quiz.models import Instrument, InstrumentVersion, Item
+from quiz import scoring, versions
+from quiz.models import Instrument, InstrumentVersion, Item, ReferenceFigure
 from quiz.selectors import statistics
 from quiz.selectors.attempts import next_version_number
 
@@ -31,14 +31,14 @@ class ItemFormSet(BaseInlineFormSet):
     def clean(self) -> None:
         super().clean()
         if self.instance.pk and self.has_changed():
-            services.version_assert_editable(version=self.instance)
+            versions.version_assert_editable(version=self.instance)
 
 
 class ItemInline(admin.TabularInline):
     model = Item
     formset = ItemFormSet
     extra = 0
-    fields = ("order", "text", "pattern", "reverse_keyed")
+    fields = ("order", "text", "kind", "pattern", "reverse_keyed")
     autocomplete_fields = ("pattern",)
     ordering = ("order", "pk")
 
@@ -55,6 +55,33 @@ class ItemInline(admin.TabularInline):
         return super().has_delete_permission(request, obj) and self._editable(obj)
 
 
+class ReferenceFigureInline(admin.TabularInline):
+    """The version's reference figures, read-only: shipped defaults, or computed once from
+    people's first attempts and then fixed (see versions.version_fix_reference)."""
+
+    model = ReferenceFigure
+    fields = ("pattern_slug", "sd", "reliability", "change_threshold")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name_plural = "Reference figures (for uncertainty ranges and reliable change)"
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Part of the version: whoever may see the version sees where its ranges come from.
+        return request.user.has_perm("quiz.view_instrumentversion")
+
+    @admin.display(description="smallest real change (points)")
+    def change_threshold(self, obj: ReferenceFigure) -> str:
+        threshold = scoring.reliable_change_threshold(sd=obj.sd, alpha=obj.reliability)
+        return f"{threshold:.1f}"
+
+
 class InstrumentVersionForm(forms.ModelForm):
     """Refuses changes to a version that has answers, even one that got its first answer while
     the form was open."""
@@ -66,7 +93,7 @@ class InstrumentVersionForm(forms.ModelForm):
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         if self.instance.pk and self.has_changed():
-            services.version_assert_editable(version=self.instance)
+            versions.version_assert_editable(version=self.instance)
         return cleaned
 
 
@@ -77,9 +104,29 @@ class InstrumentVersionAdmin(admin.ModelAdmin):
     list_display = ("__str__", "status", "item_count", "completed_count", "published_at")
     list_filter = ("instrument", "status")
     list_select_related = ("instrument",)
-    readonly_fields = ("number", "status", "published_at", "statistics_link")
+    readonly_fields = (
+        "number",
+        "status",
+        "published_at",
+        "statistics_link",
+        "reference_source",
+        "reference_people",
+        "reference_fixed_at",
+    )
     fieldsets = (
-        (None, {"fields": ("instrument", "number", "status", "published_at", "items_per_step")}),
+        (
+            None,
+            {
+                "fields": (
+                    "instrument",
+                    "number",
+                    "status",
+                    "published_at",
+                    "instruction",
+                    "items_per_step",
+                )
+            },
+        ),
         (
             "Bands",
             {
@@ -94,9 +141,18 @@ class InstrumentVersionAdmin(admin.ModelAdmin):
                 "description": "The words shown for each point of the 1-5 scale.",
             },
         ),
+        (
+            "Reference figures",
+            {
+                "fields": ("reference_source", "reference_people", "reference_fixed_at"),
+                "description": "Where the figures below come from. Until enough people have "
+                "finished this version for the first time they are shipped defaults; then they "
+                "are computed once from those first attempts and never change again.",
+            },
+        ),
         ("Statistics", {"fields": ("statistics_link",)}),
     )
-    inlines = (ItemInline,)
+    inlines = (ItemInline, ReferenceFigureInline)
     actions = ("publish", "make_new_draft")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[InstrumentVersion]:
@@ -172,7 +228,7 @@ class InstrumentVersionAdmin(admin.ModelAdmin):
             )
             return
         try:
-            version = services.version_publish(version=queryset.get())
+            version = versions.version_publish(version=queryset.get())
         except ValidationError as error:
             self.message_user(request, " ".join(error.messages), messages.ERROR)
             return
@@ -193,7 +249,7 @@ class InstrumentVersionAdmin(admin.ModelAdmin):
             )
             return
         try:
-            draft = services.version_new_draft(version=queryset.get())
+            draft = versions.version_new_draft(version=queryset.get())
         except ValidationError as error:
             self.message_user(request, " ".join(error.messages), messages.ERROR)
             return
@@ -227,9 +283,9 @@ class InstrumentVersionAdmin(admin.ModelAdmin):
             "title": f"Statistics: {version}",
             "version": version,
             "stats": statistics.version_statistics(version=version),
-            "minimum": statistics.MIN_ATTEMPTS_FOR_STATISTICS,
-            "fallback_alpha": statistics.FALLBACK_ALPHA,
-            "fallback_sd": statistics.FALLBACK_SD,
+            "minimum": statistics.MIN_PEOPLE_FOR_STATISTICS,
+            "alpha_floor": statistics.ALPHA_FLOOR,
+            "correlation_floor": statistics.CORRELATION_FLOOR,
         }
         return TemplateResponse(request, "quiz/admin/version_statistics.html", context)
 

@@ -20,6 +20,7 @@ def attempts_export(*, user: User) -> list[dict[str, Any]]:
         .prefetch_related(
             Prefetch("answers", queryset=answers),
             Prefetch("scores", queryset=PatternScore.objects.order_by("rank")),
+            "verdicts",
         )
         .order_by("started_at")
     )
@@ -47,5 +48,16 @@ def _attempt_to_dict(attempt: Attempt) -> dict[str, Any]:
                 "band": score.band,
             }
             for score in attempt.scores.all()
+        ],
+        "overall_score": attempt.overall_score,
+        "hard_to_read": attempt.hard_to_read,
+        "changes": [
+            {
+                "since": verdict.since,
+                "pattern": verdict.pattern_slug or None,  # None: the overall score
+                "amount": verdict.amount,
+                "verdict": verdict.verdict,
+            }
+            for verdict in attempt.verdicts.all()
         ],
     }

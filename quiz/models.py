@@ -1,4 +1,5 @@
-"""The quiz's data: versioned instruments and their items, attempts, answers and stored scores."""
+"""The quiz's data: versioned instruments and their items, attempts, answers and stored scores,
+each version's frozen reference figures, and the change verdicts once shown."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from django.db import models
 from django.db.models import Q
 
 from intimacy_app.content.models import Pattern
-from quiz.scoring import SCALE_MAX, SCALE_MIN, Band
+from quiz.scoring import SCALE_MAX, SCALE_MIN, Band, Verdict
 
 # The instrument /quiz/ offers. Editors can draft others in the admin without them going live.
 PRIMARY_INSTRUMENT_SLUG = "withdrawal-patterns"
@@ -50,6 +51,7 @@ class InstrumentVersion(models.Model):
     # Everything that gives an answer or a score its meaning; none of it may change once frozen.
     FROZEN_FIELDS: ClassVar[tuple[str, ...]] = (
         "instrument",
+        "instruction",
         "items_per_step",
         "band_some_from",
         "band_strong_from",
@@ -64,6 +66,12 @@ class InstrumentVersion(models.Model):
     number = models.PositiveIntegerField(editable=False)
     status = models.CharField(
         max_length=10, choices=Status.choices, default=Status.DRAFT, editable=False
+    )
+    instruction = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="Shown above the statements: who to think of and over what time, so that a "
+        "retake asks about the same kind of stretch.",
     )
     items_per_step = models.PositiveSmallIntegerField(
         default=4,
@@ -89,6 +97,14 @@ class InstrumentVersion(models.Model):
     scale_label_5 = models.CharField("label for 5", max_length=40, default="Very much like me")
     created_at = models.DateTimeField(auto_now_add=True)
     published_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Where the reference figures (ReferenceFigure) come from. Zero people: the shipped
+    # defaults, until enough people's first attempts exist; then they are computed once from
+    # those and fixed for good, so a change judged against them is judged the same way forever.
+    reference_source = models.TextField("where they come from", blank=True, editable=False)
+    reference_people = models.PositiveIntegerField(
+        "people they were computed from", default=0, editable=False
+    )
+    reference_fixed_at = models.DateTimeField("computed on", null=True, blank=True, editable=False)
 
     objects = InstrumentVersionQuerySet.as_manager()
 
@@ -136,11 +152,46 @@ BAND_LABELS = {
 }
 
 
+class ReferenceFigure(models.Model):
+    """A version's reference spread (SD, on 0-100) and reliability for one score: what its
+    uncertainty range and its reliable-change threshold are computed from.
+
+    `pattern_slug` names the pattern; empty, it is the overall score. See
+    InstrumentVersion.reference_source for where the figures come from.
+    """
+
+    version = models.ForeignKey(
+        InstrumentVersion, on_delete=models.CASCADE, related_name="reference_figures"
+    )
+    pattern_slug = models.SlugField(max_length=60, blank=True)
+    sd = models.FloatField("SD", validators=[MinValueValidator(0)])
+    reliability = models.FloatField(validators=[MinValueValidator(0), MaxValueValidator(1)])
+
+    class Meta:
+        ordering = ("version", "pattern_slug")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["version", "pattern_slug"], name="quiz_one_reference_per_score"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pattern_slug or 'overall'}: SD {self.sd:.1f}, r {self.reliability:.2f}"
+
+
 class Item(models.Model):
-    """A first-person statement rated 1-5, measuring one pattern, perhaps reverse-keyed."""
+    """A first-person statement rated 1-5: one pattern's, perhaps reverse-keyed, or the one
+    about what pulling away costs, which is not scored but can suggest support."""
+
+    class Kind(models.TextChoices):
+        PATTERN = "pattern", "Scored for its pattern"
+        IMPACT = "impact", "What it costs in daily life (not scored)"
 
     version = models.ForeignKey(InstrumentVersion, on_delete=models.CASCADE, related_name="items")
-    pattern = models.ForeignKey(Pattern, on_delete=models.PROTECT, related_name="quiz_items")
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.PATTERN)
+    pattern = models.ForeignKey(
+        Pattern, null=True, blank=True, on_delete=models.PROTECT, related_name="quiz_items"
+    )
     text = models.CharField("statement", max_length=300)
     reverse_keyed = models.BooleanField(
         default=False,
@@ -151,6 +202,15 @@ class Item(models.Model):
 
     class Meta:
         ordering = ("order", "pk")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="pattern", pattern__isnull=False)
+                | Q(kind="impact", pattern__isnull=True, reverse_keyed=False),
+                name="quiz_item_pattern_iff_scored",
+                violation_error_message="A scored statement needs its pattern; the statement "
+                "about daily life has none and is not reverse-keyed.",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.text
@@ -202,6 +262,12 @@ class Attempt(models.Model):
     started_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     completed_at = models.DateTimeField(null=True, blank=True)
+    overall_score = models.FloatField(
+        null=True, blank=True, help_text="0-100 across every scored statement."
+    )
+    hard_to_read = models.BooleanField(
+        default=False, help_text="Nearly every answer was the same point of the scale."
+    )
 
     objects = AttemptQuerySet.as_manager()
 
@@ -217,8 +283,18 @@ class Attempt(models.Model):
         return self.completed_at is not None
 
     @property
+    def track(self) -> str:
+        """Who the person had in mind, as a track: results are compared only within one (and
+        one version). Not choosing is answering about closeness in general."""
+        return self.focus or Focus.GENERAL
+
+    @property
+    def focus_label(self) -> str:
+        return Focus(self.track).label
+
+    @property
     def focus_phrase(self) -> str:
-        return FOCUS_PHRASES[Focus(self.focus or Focus.GENERAL)]
+        return FOCUS_PHRASES[Focus(self.track)]
 
 
 class Answer(models.Model):
@@ -255,7 +331,9 @@ class PatternScore(models.Model):
     )
     pattern_slug = models.SlugField(max_length=60)
     pattern_name = models.CharField(max_length=80)
-    rank = models.PositiveSmallIntegerField(help_text="1 is the strongest pattern.")
+    rank = models.PositiveSmallIntegerField(
+        help_text="1 is the strongest pattern; equal scores share a rank (from version 2)."
+    )
     mean = models.FloatField(help_text="Mean keyed answer, 1-5.")
     score = models.FloatField(help_text="0-100.")
     band = models.CharField(
@@ -273,3 +351,46 @@ class PatternScore(models.Model):
 
     def __str__(self) -> str:
         return f"{self.pattern_name}: {self.score:.0f}"
+
+
+VERDICT_LABELS = {
+    Verdict.EASED: "A real change: it has eased",
+    Verdict.GREW: "A real change: it shows up more",
+    Verdict.WITHIN: "Within the usual wobble",
+    Verdict.TOO_SOON: "Too soon to judge",
+}
+
+
+class ChangeVerdict(models.Model):
+    """How one score of a completed attempt moved from an earlier attempt on the same track,
+    judged when the attempt was scored and stored, so that it never flips afterwards.
+
+    `since` says which earlier attempt: the one just before, or the first. `pattern_slug`
+    empty is the overall score.
+    """
+
+    class Since(models.TextChoices):
+        LAST = "last", "Since last time"
+        FIRST = "first", "Since the first time"
+
+    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="verdicts")
+    baseline = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="+")
+    since = models.CharField(max_length=5, choices=Since.choices)
+    pattern_slug = models.SlugField(max_length=60, blank=True)
+    amount = models.FloatField(help_text="The later score minus the earlier, on 0-100.")
+    threshold = models.FloatField(help_text="The smallest change larger than measurement error.")
+    verdict = models.CharField(
+        max_length=10, choices=[(verdict.value, label) for verdict, label in VERDICT_LABELS.items()]
+    )
+
+    class Meta:
+        ordering = ("attempt", "since", "pattern_slug")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["attempt", "since", "pattern_slug"], name="quiz_one_verdict_per_score"
+            )
+        ]
+
+    def __str__(self) -> str:
+        since = self.get_since_display().lower()
+        return f"{self.pattern_slug or 'overall'} {since}: {self.verdict}"

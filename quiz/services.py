@@ -1,4 +1,5 @@
-"""Writes for the quiz: the shipped instrument, versions, attempts, answers, scores and claims.
+"""Writes for the quiz's attempts: starting, answers, scores and change verdicts, claims and
+pruning. Versions and the shipped instrument are quiz.versions'.
 
 Every function is keyword-only and atomic; a refused write raises ValidationError with a message
 fit to show a person, and leaves nothing half-written.
@@ -6,11 +7,9 @@ fit to show a person, and leaves nothing half-written.
 
 from __future__ import annotations
 
-import json
-from collections import Counter
 from collections.abc import Mapping
-from datetime import timedelta
-from pathlib import Path
+from datetime import datetime, timedelta
+from typing import cast
 
 from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
@@ -20,152 +19,24 @@ from django.utils import timezone
 
 from intimacy_app.accounts import member_cache
 from intimacy_app.accounts.models import User
-from intimacy_app.content.models import Pattern
-from intimacy_app.content.services import LoadReport
-from quiz import scoring
+from quiz import scoring, versions
 from quiz.models import (
-    PRIMARY_INSTRUMENT_SLUG,
     Answer,
     Attempt,
+    ChangeVerdict,
     Focus,
-    Instrument,
     InstrumentVersion,
     Item,
     PatternScore,
 )
-from quiz.selectors.attempts import SESSION_KEY, next_version_number, session_attempt_ids
+from quiz.selectors.attempts import SESSION_KEY, session_attempt_ids
 
-ITEMS_PATH = Path(__file__).resolve().parent / "data" / "items.json"
-INSTRUMENT_NAME = "The withdrawal patterns quiz"
-# Room for editors to slot new items between the shipped ones without renumbering.
-ORDER_GAP = 10
 # A visitor's session remembers this many attempts at most, newest kept.
 MAX_SESSION_ATTEMPTS = 20
 
 
 class AttemptAlreadyCompleted(ValidationError):
     """The attempt was finished already (a second click on "See my results", say)."""
-
-
-# --- Versions -----------------------------------------------------------------------------------
-
-
-def version_assert_editable(*, version: InstrumentVersion) -> None:
-    """Refuse any change to a version that has answers: its results must keep their meaning."""
-    if version.pk and version.is_frozen():
-        raise ValidationError(
-            "Version %(number)s already has answers, so its statements, keys, scale and bands "
-            "are frozen: changing them would change what past results mean. Use “Make a new "
-            "draft version” to start an editable copy.",
-            code="frozen",
-            params={"number": version.number},
-        )
-
-
-def _assert_publishable(version: InstrumentVersion) -> None:
-    if version.status != InstrumentVersion.Status.DRAFT:
-        raise ValidationError(
-            "Only a draft can be published; version %(number)s is %(status)s.",
-            code="not_draft",
-            params={"number": version.number, "status": version.get_status_display().lower()},
-        )
-    per_pattern = Counter(version.items.values_list("pattern__name", flat=True))
-    if not per_pattern:
-        raise ValidationError("A version needs statements before it can be published.")
-    if thin := sorted(name for name, count in per_pattern.items() if count < 2):
-        raise ValidationError(
-            "Each pattern needs at least two statements so its reliability can be measured; "
-            "these have one: %(patterns)s.",
-            code="too_few_items",
-            params={"patterns": ", ".join(thin)},
-        )
-
-
-@transaction.atomic
-def version_publish(*, version: InstrumentVersion) -> InstrumentVersion:
-    """Make a draft the live version, retiring the one it replaces."""
-    Instrument.objects.select_for_update().get(pk=version.instrument_id)
-    version = InstrumentVersion.objects.get(pk=version.pk)
-    _assert_publishable(version)
-    InstrumentVersion.objects.published().filter(instrument_id=version.instrument_id).update(
-        status=InstrumentVersion.Status.RETIRED
-    )
-    version.status = InstrumentVersion.Status.PUBLISHED
-    version.published_at = timezone.now()
-    version.save(update_fields=["status", "published_at"])
-    return version
-
-
-@transaction.atomic
-def version_new_draft(*, version: InstrumentVersion) -> InstrumentVersion:
-    """Start the next version as an editable copy of `version`, items and all."""
-    instrument = Instrument.objects.select_for_update().get(pk=version.instrument_id)
-    if draft := instrument.versions.filter(status=InstrumentVersion.Status.DRAFT).first():
-        raise ValidationError(
-            "Version %(number)s is already a draft. Edit or publish it before starting another.",
-            code="draft_exists",
-            params={"number": draft.number},
-        )
-    draft = InstrumentVersion.objects.create(
-        number=next_version_number(instrument=instrument),
-        **{name: getattr(version, name) for name in InstrumentVersion.FROZEN_FIELDS},
-    )
-    Item.objects.bulk_create(
-        Item(
-            version=draft,
-            pattern_id=item.pattern_id,
-            text=item.text,
-            reverse_keyed=item.reverse_keyed,
-            order=item.order,
-        )
-        for item in version.items.all()
-    )
-    return draft
-
-
-@transaction.atomic
-def instrument_load(*, path: Path = ITEMS_PATH) -> LoadReport:
-    """Create the shipped quiz as version 1, published; running it again changes nothing.
-
-    Once the instrument has any version, editors own it and the file is not read again.
-    """
-    rows = json.loads(path.read_text(encoding="utf-8"))
-    report = LoadReport()
-    instrument, created = Instrument.objects.get_or_create(
-        slug=PRIMARY_INSTRUMENT_SLUG, defaults={"name": INSTRUMENT_NAME}
-    )
-    report.count(Instrument, created=created, changed=created)
-    if instrument.versions.exists():
-        return report
-
-    slugs = {row["pattern"] for row in rows}
-    patterns = Pattern.objects.in_bulk(slugs, field_name="slug")
-    if missing := sorted(slugs - patterns.keys()):
-        raise ValidationError(
-            "The quiz measures patterns the library does not have yet (%(missing)s). "
-            "Load the library first: manage.py load_content.",
-            code="missing_patterns",
-            params={"missing": ", ".join(missing)},
-        )
-    version = InstrumentVersion.objects.create(instrument=instrument, number=1)
-    report.count(InstrumentVersion, created=True, changed=True)
-    Item.objects.bulk_create(
-        Item(
-            version=version,
-            pattern=patterns[row["pattern"]],
-            text=row["text"],
-            reverse_keyed=row["reverse"],
-            order=index * ORDER_GAP,
-        )
-        for index, row in enumerate(rows, start=1)
-    )
-    for _ in rows:
-        report.count(Item, created=True, changed=True)
-    version_publish(version=version)
-    return report
-
-
-# --- Attempts -----------------------------------------------------------------------------------
 
 
 @transaction.atomic
@@ -247,7 +118,9 @@ def attempt_answer_step(*, attempt: Attempt, answers: Mapping[Item, int]) -> Att
 
 @transaction.atomic
 def attempt_complete(*, attempt: Attempt) -> Attempt:
-    """Score a fully answered attempt and store its per-pattern scores, once.
+    """Score a fully answered attempt and store its scores, once: each pattern's, the overall
+    score, whether the answers were too uniform to read, and (for a member) how each score
+    moved since their earlier results on the same track.
 
     The row lock makes a double submit score once: the second caller waits, then finds the
     attempt complete and gets AttemptAlreadyCompleted.
@@ -262,30 +135,106 @@ def attempt_complete(*, attempt: Attempt) -> Attempt:
             code="unanswered",
             params={"count": unanswered},
         )
+    patterns = {item.pk: item.pattern for item in items if item.pattern is not None}
+    keys = [
+        scoring.ItemKey(item.pk, patterns[item.pk].slug, item.reverse_keyed)
+        for item in items
+        if item.pk in patterns
+    ]
+    scored = {key.item_id: answers[key.item_id] for key in keys}
     results = scoring.score_answers(
-        answers,
-        keys=[scoring.ItemKey(item.pk, item.pattern.slug, item.reverse_keyed) for item in items],
-        bands=scoring.Bands(version.band_some_from, version.band_strong_from),
+        scored, keys=keys, bands=scoring.Bands(version.band_some_from, version.band_strong_from)
     )
-    patterns = {item.pattern.slug: item.pattern for item in items}
+    by_slug = {pattern.slug: pattern for pattern in patterns.values()}
     PatternScore.objects.bulk_create(
         PatternScore(
             attempt=locked,
-            pattern=patterns[result.pattern],
+            pattern=by_slug[result.pattern],
             pattern_slug=result.pattern,
-            pattern_name=patterns[result.pattern].name,
-            rank=rank,
+            pattern_name=by_slug[result.pattern].name,
+            rank=result.rank,
             mean=result.mean,
             score=result.score,
             band=result.band.value,
             item_count=result.item_count,
         )
-        for rank, result in enumerate(results, start=1)
+        for result in results
     )
+    locked.overall_score = scoring.overall_score(scored, keys=keys)
+    locked.hard_to_read = scoring.looks_straight_lined(list(scored.values()))
     locked.completed_at = timezone.now()
-    locked.save(update_fields=["completed_at", "updated_at"])
+    locked.save(update_fields=["completed_at", "updated_at", "overall_score", "hard_to_read"])
+    if locked.user_id is not None:
+        _judge_changes(locked, user_id=locked.user_id)
+        if not version.reference_people:  # enough people yet to fix this version's figures?
+            versions.version_fix_reference(version=version)
     member_cache.data_changed(owner_id=locked.user_id)  # a new result on history
     return locked
+
+
+def _judge_changes(attempt: Attempt, *, user_id: int) -> None:
+    """Judge how each of a member's completed attempt's scores moved since the attempt just
+    before it and since the first, on its track (version and focus), and store the verdicts:
+    they are shown from then on exactly as judged now, whatever the reference figures become.
+
+    Nothing is judged for a version without reference figures (version 1, scored before
+    they existed) or for a first result.
+    """
+    figures = {figure.pattern_slug: figure for figure in attempt.version.reference_figures.all()}
+    earlier = list(
+        Attempt.objects.completed()
+        .filter(
+            user_id=user_id,
+            version_id=attempt.version_id,
+            focus__in=_track_focuses(attempt),
+            completed_at__lt=attempt.completed_at,
+        )
+        .prefetch_related("scores")
+        .order_by("completed_at")
+    )
+    if not figures or not earlier:
+        return
+    baselines = {ChangeVerdict.Since.LAST: earlier[-1]}
+    if len(earlier) > 1:
+        baselines[ChangeVerdict.Since.FIRST] = earlier[0]
+    after = _stored_scores(attempt)
+    verdicts = []
+    for since, baseline in baselines.items():
+        before = _stored_scores(baseline)
+        apart = cast(datetime, attempt.completed_at) - cast(datetime, baseline.completed_at)
+        days = apart / timedelta(days=1)
+        for slug in figures.keys() & after.keys() & before.keys():
+            threshold = scoring.reliable_change_threshold(
+                sd=figures[slug].sd, alpha=figures[slug].reliability
+            )
+            verdict = scoring.change_verdict(
+                before[slug], after[slug], days_apart=days, threshold=threshold
+            )
+            verdicts.append(
+                ChangeVerdict(
+                    attempt=attempt,
+                    baseline=baseline,
+                    since=since,
+                    pattern_slug=slug,
+                    amount=after[slug] - before[slug],
+                    threshold=threshold,
+                    verdict=verdict.value,
+                )
+            )
+    ChangeVerdict.objects.bulk_create(verdicts, ignore_conflicts=True)
+
+
+def _stored_scores(attempt: Attempt) -> dict[str, float]:
+    """The attempt's stored scores by pattern slug, and the overall score under ""."""
+    scores = {score.pattern_slug: score.score for score in attempt.scores.all()}
+    if attempt.overall_score is not None:
+        scores[""] = attempt.overall_score
+    return scores
+
+
+def _track_focuses(attempt: Attempt) -> list[str]:
+    """The focus values on the attempt's track: no focus chosen is closeness in general."""
+    return ["", Focus.GENERAL] if attempt.track == Focus.GENERAL else [attempt.focus]
 
 
 @transaction.atomic
@@ -299,6 +248,9 @@ def attempt_claim(*, session: SessionBase, user: User) -> int:
         return 0
     claimed = Attempt.objects.filter(pk__in=ids, user__isnull=True).update(user=user)
     session.pop(SESSION_KEY, None)
+    # A result taken as a visitor is judged against the member's earlier ones when it joins them.
+    for attempt in Attempt.objects.completed().filter(pk__in=ids, user=user, verdicts=None):
+        _judge_changes(attempt, user_id=user.pk)
     if claimed:  # their results and history now hold these attempts
         member_cache.data_changed(owner_id=user.pk)
     return claimed

@@ -195,17 +195,26 @@ def result(request: HtmxHttpRequest, attempt_id: uuid.UUID) -> HttpResponse:
 @login_required
 @never_cache
 def history(request: HtmxHttpRequest) -> HttpResponse:
-    """A member's past attempts and each pattern's trend, with real changes marked."""
+    """A member's results by track (version and focus), each score's trend within its track,
+    and the change verdicts stored when each result was scored."""
     member = cast(User, request.user)
 
-    def rows() -> list[tuple[history_selectors.Trend, charts.Sparkline]]:
-        points = [[score for _, score in trend.points] for trend in past.trends]
-        return list(zip(past.trends, map(charts.sparkline, points), strict=True))
+    def tracks() -> list[tuple[history_selectors.Track, list[TrendRow]]]:
+        return [(track, _trend_rows(track)) for track in past.tracks]
 
     past = SimpleLazyObject(lambda: history_selectors.member_history(user=member))
     context = {
         "history": past,
-        "rows": SimpleLazyObject(rows),
+        "tracks": SimpleLazyObject(tracks),
         "member_key": member_cache.member_key(request),
     }
     return render(request, "quiz/history.html", context)
+
+
+TrendRow = tuple[history_selectors.Trend, charts.Sparkline]
+
+
+def _trend_rows(track: history_selectors.Track) -> list[TrendRow]:
+    """The track's rows: the overall score first (the steadiest line), then each pattern."""
+    trends = [track.overall, *track.trends] if track.overall else track.trends
+    return [(trend, charts.sparkline(trend.scores)) for trend in trends]

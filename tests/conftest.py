@@ -18,6 +18,7 @@ from intimacy_app.accounts.models import AuthenticatorApp, User, totp_key_seal
 from intimacy_app.accounts.sessions import CONFIRMED_AT
 from intimacy_app.content.services import LoadReport, library_load
 from quiz import services as quiz_services
+from quiz import versions as quiz_versions
 from quiz.models import Attempt, InstrumentVersion, Item
 from tests.factories import PatternFactory, UserFactory
 from tests.quiz.factories import InstrumentVersionFactory, ItemFactory
@@ -120,7 +121,7 @@ AnswerAll = Callable[..., Attempt]
 @pytest.fixture
 def quiz_instrument(library: LoadReport) -> InstrumentVersion:
     """The shipped library and quiz, loaded as `make run` does: version 1, published."""
-    quiz_services.instrument_load()
+    quiz_versions.instrument_load()
     return InstrumentVersion.objects.published().get()
 
 

@@ -15,6 +15,7 @@ from django.db.models import Max
 from django.http import Http404
 
 from intimacy_app.accounts.models import User
+from quiz import scoring
 from quiz.models import (
     PRIMARY_INSTRUMENT_SLUG,
     Attempt,
@@ -26,8 +27,6 @@ from quiz.models import (
 
 # A visitor's attempts are known by the ids kept in their session under this key.
 SESSION_KEY = "quiz_attempts"
-# A calm reading pace, used for the time estimate on the start page.
-SECONDS_PER_ITEM = 12
 # A frozen version's statements never change; each copy is dropped after this long anyway.
 ITEMS_CACHE_SECONDS = 60 * 60
 
@@ -101,14 +100,16 @@ class Overview:
 
 def quiz_overview(*, user: User | AnonymousUser, session: SessionBase) -> Overview:
     version = current_version()
-    item_count = version.items.count() if version else 0
+    texts = list(version.items.values_list("text", flat=True)) if version else []
+    pages = math.ceil(len(texts) / version.items_per_step) if version else 0
     unfinished = unfinished_attempt(user=user, session=session)
     progress = attempt_progress(attempt=unfinished) if unfinished else None
     owned = owned_attempts(user=user, session=session)
     return Overview(
         version=version,
-        item_count=item_count,
-        minutes=max(1, math.ceil(item_count * SECONDS_PER_ITEM / 60)),
+        item_count=len(texts),
+        # Measured from the statements themselves (see scoring.reading_minutes).
+        minutes=scoring.reading_minutes([len(text.split()) for text in texts], pages=pages),
         unfinished=unfinished,
         unfinished_step=progress.resume if progress else 0,
         unfinished_total=progress.total if progress else 0,

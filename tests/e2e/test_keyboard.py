@@ -68,15 +68,15 @@ def test_a_member_signs_in_browses_and_signs_out_with_the_keyboard_alone(
 
 
 def test_the_quiz_is_answered_with_the_keyboard_alone(desktop_page: Page) -> None:
-    from quiz import services as quiz_services
+    from quiz import versions as quiz_versions
 
-    quiz_services.instrument_load()
+    quiz_versions.instrument_load()
     page = desktop_page
     page.goto("/quiz/")
     tab_to(page, page.get_by_role("button", name="Begin the quiz"))
     expect_focus_visible(page)
     page.keyboard.press("Enter")
-    expect(page.locator("#progress-label")).to_have_text("Step 1 of 10")
+    expect(page.locator("#progress-label")).to_have_text("Step 1 of 11")
     statements = page.locator("fieldset.likert")
     for index in range(statements.count()):
         # Tab enters each group of radios; the arrow keys move within it and choose.
@@ -88,7 +88,7 @@ def test_the_quiz_is_answered_with_the_keyboard_alone(desktop_page: Page) -> Non
     tab_to(page, page.get_by_role("button", name="Next"))
     expect_focus_visible(page)
     page.keyboard.press("Enter")
-    expect(page.locator("#progress-label")).to_have_text("Step 2 of 10")
+    expect(page.locator("#progress-label")).to_have_text("Step 2 of 11")
     expect(page.get_by_role("heading", level=1)).to_be_focused()
     page.keyboard.press("Shift+Tab")
     page.keyboard.press("Tab")

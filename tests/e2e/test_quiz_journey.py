@@ -7,16 +7,22 @@ with JavaScript off, where every step is a plain form post.
 from __future__ import annotations
 
 import re
+from datetime import timedelta
+from typing import Any
 
 import pytest
+from django.urls import reverse
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from intimacy_app.accounts.models import User
 from quiz import services as quiz_services
-from quiz.models import Attempt
+from quiz import versions as quiz_versions
+from quiz.models import Attempt, InstrumentVersion
 from tests.e2e.helpers import check_accessibility, check_html, check_page, page_source
+from tests.quiz.factories import keyed_answers
 
-STEPS = 10
+STEPS = 11  # version 2: 66 statements, six a page
 EMAIL = "wren@example.com"
 PASSWORD = "the kettle sings at seven"
 
@@ -24,7 +30,7 @@ PASSWORD = "the kettle sings at seven"
 @pytest.fixture(autouse=True)
 def published_quiz(shipped_library: object) -> None:
     """The shipped quiz, loaded and published as `make run` does."""
-    quiz_services.instrument_load()
+    quiz_versions.instrument_load()
 
 
 def answer_step(page: Page, choice: str = "Mostly like me") -> None:
@@ -58,7 +64,7 @@ def test_a_visitor_reads_a_pattern_then_takes_the_quiz_step_by_step_with_htmx(pa
 
     go_on(page, 1)
     expect_step(page, 2)
-    expect(page).to_have_title(re.compile("^Step 2 of 10"))
+    expect(page).to_have_title(re.compile(f"^Step 2 of {STEPS}"))
     assert page.evaluate("window.sameDocument") is True, "the step was reloaded, not swapped"
     expect(page.get_by_role("heading", level=1)).to_be_focused()
 
@@ -83,7 +89,7 @@ def test_a_visitor_reads_a_pattern_then_takes_the_quiz_step_by_step_with_htmx(pa
     page.close()
     page = context.new_page()
     page.goto("/quiz/")
-    expect(page.get_by_text("You stopped at step 3 of 10.")).to_be_visible()
+    expect(page.get_by_text(f"You stopped at step 3 of {STEPS}.")).to_be_visible()
     check_page(page, "quiz-start-resume")
     page.get_by_role("link", name="Carry on where I left off").click()
     expect_step(page, 3)
@@ -93,6 +99,8 @@ def test_a_visitor_reads_a_pattern_then_takes_the_quiz_step_by_step_with_htmx(pa
 
     expect(page.get_by_role("heading", level=1)).to_have_text("What showed up for you with friends")
     expect(page.get_by_role("img", name=re.compile("Your pattern scores"))).to_be_visible()
+    # "Mostly like me" to everything: noticed, gently, and nothing singled out.
+    expect(page.get_by_role("heading", name="This result is hard to read")).to_be_visible()
     check_page(page, "quiz-results")
 
     # Signing up from the results keeps them.
@@ -120,7 +128,7 @@ def test_the_whole_quiz_works_with_javascript_off(no_script_page: Page) -> None:
 
     page.get_by_role("button", name="Next").click()  # nothing chosen: the page comes back
     expect(page.locator(".error-summary")).to_contain_text("Please choose an answer")
-    expect(page).to_have_title(re.compile("^Step 1 of 10"))
+    expect(page).to_have_title(re.compile(f"^Step 1 of {STEPS}"))
     # axe needs JavaScript in the page, so this page gets the HTML check alone; the same
     # template passes axe in the journey above.
     check_html(page_source(page), url=page.url)
@@ -130,3 +138,61 @@ def test_the_whole_quiz_works_with_javascript_off(no_script_page: Page) -> None:
         go_on(page, number)
     expect(page.get_by_role("heading", level=1)).to_have_text(re.compile("What showed up for you"))
     expect(page.locator("table.score-table tbody tr")).to_have_count(13)
+
+
+def _result(member: User, keyed: dict[str, int], rest: int, *, days_ago: int, **kw: Any) -> str:
+    version = InstrumentVersion.objects.published().get()
+    attempt = Attempt.objects.create(version=version, user=member)
+    quiz_services.attempt_answer_step(
+        attempt=attempt, answers=keyed_answers(version, keyed, rest=rest, **kw)
+    )
+    quiz_services.attempt_complete(attempt=attempt)
+    Attempt.objects.filter(pk=attempt.pk).update(
+        completed_at=timezone.now() - timedelta(days=days_ago)
+    )
+    return reverse("quiz:result", args=[attempt.pk])
+
+
+def test_a_member_reads_a_varied_an_all_low_and_a_tied_result_and_their_history(
+    member_page: Page, member: User
+) -> None:
+    page = member_page
+    varied = _result(
+        member,
+        {"going-quiet": 5, "leaving-first": 4, "keeping-control": 4, "the-curated-self": 3},
+        rest=2,
+        days_ago=60,
+        impact=4,
+    )
+    low = _result(member, {"going-quiet": 2, "the-curated-self": 2}, rest=1, days_ago=30)
+    tie = _result(
+        member, {"going-quiet": 4, "leaving-first": 4, "staying-a-mystery": 4}, rest=2, days_ago=0
+    )
+
+    page.goto(varied)
+    expect(page.get_by_role("heading", name="Where to start")).to_be_visible()
+    expect(
+        page.get_by_role("heading", name="You do not have to work on this alone")
+    ).to_be_visible()
+    expect(page.get_by_text(re.compile(r"Overall: \d+ out of 100"))).to_be_visible()
+    check_page(page, "quiz-results-varied")
+
+    page.goto(low)
+    expect(
+        page.get_by_role("heading", name="None of these patterns showed up much")
+    ).to_be_visible()
+    expect(page.get_by_role("heading", name="Where to start")).to_have_count(0)
+    check_page(page, "quiz-results-all-low")
+
+    page.goto(tie)
+    expect(page.get_by_text("Some of these scored the same")).to_be_visible()
+    expect(page.locator(".highlight-list > li")).to_have_count(3)
+    check_page(page, "quiz-results-tie")
+
+    page.goto("/quiz/history/")
+    expect(
+        page.get_by_role("heading", name=re.compile("Closeness in general · quiz version 2"))
+    ).to_be_visible()
+    expect(page.locator("table.trend-table tbody tr")).to_have_count(14)
+    expect(page.get_by_text(re.compile("a real change")).first).to_be_visible()
+    check_page(page, "quiz-history-tracks")

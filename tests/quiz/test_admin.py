@@ -12,12 +12,12 @@ from django.test import Client
 from django.urls import reverse
 
 from intimacy_app.accounts.models import User
-from quiz import services
+from quiz import services, versions
 from quiz.admin import InstrumentVersionForm
 from quiz.models import Attempt, InstrumentVersion, Item
 from tests.conftest import OtpLogin
 from tests.factories import PatternFactory, UserFactory
-from tests.quiz.factories import InstrumentVersionFactory
+from tests.quiz.factories import InstrumentVersionFactory, make_publishable
 
 pytestmark = pytest.mark.django_db
 SCALE = {
@@ -36,9 +36,14 @@ SCALE = {
 
 
 @pytest.fixture
-def editor_client(client: Client, otp_login: OtpLogin) -> Client:
-    editor: User = UserFactory.create(is_staff=True)
-    editor.groups.add(Group.objects.get(name="Content editors"))
+def editor(db: None) -> User:
+    user: User = UserFactory.create(is_staff=True)
+    user.groups.add(Group.objects.get(name="Content editors"))
+    return user
+
+
+@pytest.fixture
+def editor_client(client: Client, otp_login: OtpLogin, editor: User) -> Client:
     otp_login(client, editor)
     return client
 
@@ -53,6 +58,11 @@ def _version_form(version: InstrumentVersion, **changes: Any) -> dict[str, Any]:
         "items-INITIAL_FORMS": "0",
         "items-MIN_NUM_FORMS": "0",
         "items-MAX_NUM_FORMS": "1000",
+        # The reference figures' inline is read-only, but its formset is posted all the same.
+        "reference_figures-TOTAL_FORMS": "0",
+        "reference_figures-INITIAL_FORMS": "0",
+        "reference_figures-MIN_NUM_FORMS": "0",
+        "reference_figures-MAX_NUM_FORMS": "1000",
         **changes,
     }
 
@@ -105,6 +115,7 @@ def test_an_editor_adds_a_statement_to_a_draft(editor_client: Client) -> None:
                 "items-TOTAL_FORMS": "1",
                 "items-0-order": "5",
                 "items-0-text": "I find reasons to leave early.",
+                "items-0-kind": "pattern",
                 "items-0-pattern": str(pattern.pk),
                 "items-0-reverse_keyed": "on",
             },
@@ -165,7 +176,7 @@ def test_a_version_answered_while_its_form_was_open_is_still_refused(
 def test_publishing_a_draft_from_the_list_makes_it_live_and_retires_the_old_one(
     editor_client: Client, small_version: InstrumentVersion
 ) -> None:
-    draft = services.version_new_draft(version=small_version)
+    draft = make_publishable(versions.version_new_draft(version=small_version))
     page = _act(editor_client, "publish", draft).text
     assert f"Version {draft.number} is now the live quiz" in page
     draft.refresh_from_db()
@@ -212,12 +223,33 @@ def test_statistics_wait_for_enough_people_and_say_how_many_more(
     editor_client: Client, small_version: InstrumentVersion, completed_for: Callable[..., Attempt]
 ) -> None:
     for _ in range(3):
-        completed_for(small_version)
+        completed_for(small_version, user=UserFactory.create())
+    completed_for(small_version)  # a visitor's: could be anyone, any number of times
     page = editor_client.get(
         reverse("admin:quiz_instrumentversion_statistics", args=[small_version.pk])
     ).text
+    assert "People counted so far: <strong>3</strong>" in page
     assert "17 more needed" in page
     assert "Item-total r" not in page
+
+
+def test_nineteen_attempts_by_one_editor_never_open_the_statistics_to_read_the_twentieth(
+    editor_client: Client,
+    editor: User,
+    small_version: InstrumentVersion,
+    completed_for: Callable[..., Attempt],
+) -> None:
+    for _ in range(19):
+        completed_for(small_version, user=editor)
+    stranger = UserFactory.create()
+    for _ in range(19):  # someone's retakes count once
+        completed_for(small_version, user=stranger, values=[5, 1, 5, 1])
+    page = editor_client.get(
+        reverse("admin:quiz_instrumentversion_statistics", args=[small_version.pk])
+    ).text
+    assert "People counted so far: <strong>1</strong>" in page
+    assert "19 more needed" in page
+    assert "I vanish for days." not in page
 
 
 def test_statistics_show_alpha_and_item_total_correlations_but_nobodys_answers(
@@ -233,10 +265,13 @@ def test_statistics_show_alpha_and_item_total_correlations_but_nobodys_answers(
         reverse("admin:quiz_instrumentversion_statistics", args=[small_version.pk])
     ).text
 
-    assert "Completed attempts so far: <strong>20</strong>" in page
+    assert "People counted so far: <strong>20</strong>" in page
     assert "Going quiet" in page and "I vanish for days." in page
     assert "<td>1.00</td>" in page  # alpha of going quiet, whose two items move together
     assert "4 / 4 / 4 / 4 / 4" in page
+    # Leaving first's two statements (one reverse-keyed, both answered 3) have no spread:
+    # nothing to flag. Going quiet's alpha is fine, so no pattern is flagged either.
+    assert "Alpha below 0.6" not in page
     for member, attempt in zip(members, attempts, strict=True):
         assert member.email not in page and str(attempt.pk) not in page
 
@@ -267,3 +302,15 @@ def test_the_instrument_page_lists_its_versions_and_keeps_the_live_slug_fixed(
 
     instrument.refresh_from_db()
     assert (instrument.name, instrument.slug) == ("Renamed", small_version.instrument.slug)
+
+
+def test_the_version_page_shows_its_reference_figures_and_where_they_come_from(
+    editor_client: Client, quiz_instrument: InstrumentVersion
+) -> None:
+    page = editor_client.get(
+        reverse("admin:quiz_instrumentversion_change", args=[quiz_instrument.pk])
+    ).text
+    assert "Reference figures (for uncertainty ranges and reliable change)" in page
+    assert "Shipped defaults, used until 200 people" in page
+    assert "28.7" in page  # a pattern's smallest real change with SD 18 and reliability 0.67
+    assert "10.5" in page  # the overall score's, with SD 12 and 0.90

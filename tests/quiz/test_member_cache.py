@@ -23,6 +23,7 @@ from quiz import services
 from quiz.models import Attempt, InstrumentVersion
 from tests.conftest import keep_session
 from tests.factories import PASSWORD, UserFactory
+from tests.quiz.factories import keyed_answers
 
 pytestmark = pytest.mark.django_db
 HISTORY = reverse("quiz:history")
@@ -113,7 +114,9 @@ def test_an_edited_pattern_shows_on_a_result_seen_before(
     completed_for: Callable[..., Attempt],
     django_capture_on_commit_callbacks: Callable[..., Any],
 ) -> None:
-    attempt = completed_for(quiz_instrument, user=member)
+    # Going quiet at the top (plain 5s, reverse 1s), the rest low: it is where to start.
+    values = list(keyed_answers(quiz_instrument, {"going-quiet": 5}, rest=2).values())
+    attempt = completed_for(quiz_instrument, user=member, values=values)
     member_client.get(_result_url(attempt))
     strongest = attempt.scores.order_by("rank").first()
     assert strongest is not None

@@ -16,7 +16,7 @@ from quiz.models import Answer, Attempt, InstrumentVersion
 from quiz.selectors.attempts import SESSION_KEY
 from tests.conftest import keep_session
 from tests.journal.factories import EntryFactory
-from tests.quiz.factories import InstrumentVersionFactory, ItemFactory
+from tests.quiz.factories import InstrumentVersionFactory, ItemFactory, keyed_answers
 
 pytestmark = pytest.mark.django_db
 
@@ -26,15 +26,18 @@ SIZES = [pytest.param(10, 1, id="10 entries, 1 attempt"), pytest.param(1_000, 20
 def _history(
     member: User, version: InstrumentVersion, completed_for: Callable[..., Attempt], attempts: int
 ) -> Attempt:
+    """`attempts` results, each with Going quiet strongest and the rest low (plain statements
+    answered 2, reverse-keyed 4), so each result page has a pattern to start with."""
+    values = list(keyed_answers(version, {"going-quiet": 5}, rest=2).values())
     latest = None
-    for n in range(attempts):
-        latest = completed_for(version, user=member, value=1 + n % 5)
+    for _ in range(attempts):
+        latest = completed_for(version, user=member, values=values)
     assert latest is not None
     return latest
 
 
 @pytest.mark.parametrize(("entries", "attempts"), SIZES)
-@pytest.mark.parametrize(("page", "queries", "kept"), [("result", 7, 3), ("history", 4, 2)])
+@pytest.mark.parametrize(("page", "queries", "kept"), [("result", 9, 3), ("history", 6, 2)])
 def test_results_and_history_use_the_same_few_queries_however_much_the_member_has(
     member_client: Client,
     member: User,
@@ -48,7 +51,10 @@ def test_results_and_history_use_the_same_few_queries_however_much_the_member_ha
     kept: int,
 ) -> None:
     """`queries` to render the page; `kept` to serve the member's kept copy of it (their
-    session and who they are, and for a result whose attempt it is)."""
+    session and who they are, and for a result whose attempt it is). A result reads its scores,
+    its version's reference figures, the answer about daily life, and the pattern to start with
+    with its capacities and prompts; history its attempts with their scores, verdicts and
+    versions' reference figures."""
     Entry.objects.bulk_create(EntryFactory.build(owner=member) for _ in range(entries))
     latest = _history(member, quiz_instrument, completed_for, attempts)
     url = reverse("quiz:result", args=[latest.pk]) if page == "result" else reverse("quiz:history")

@@ -1,4 +1,5 @@
-"""Scoring, by hand: reverse keys, means, the 0-100 scale, bands, reliability, reliable change."""
+"""Scoring, by hand: reverse keys, means, the 0-100 scale, bands, ties, the overall score,
+straight lines, uncertainty ranges, reliability and reliable change."""
 
 from __future__ import annotations
 
@@ -10,17 +11,28 @@ from quiz.scoring import (
     Band,
     Bands,
     ItemKey,
+    Verdict,
+    alpha_if_deleted,
     band_for,
+    change_verdict,
     cronbach_alpha,
     is_reliable_change,
     item_rest_correlations,
     keyed_value,
+    likely_range,
+    looks_straight_lined,
+    overall_score,
+    reading_minutes,
     reliable_change_threshold,
     scale_to_100,
     score_answers,
+    spread_and_reliability,
+    standard_error,
+    where_to_start,
 )
 
 BANDS = Bands(some_from=40, strong_from=70)
+LOW, SOME, STRONG = Band.LOW, Band.SOME, Band.STRONG
 # Two patterns, three items each; "quiet" has its middle item reverse-keyed.
 KEYS = [
     ItemKey(1, "leaving"),
@@ -95,10 +107,112 @@ def test_a_hand_worked_mixed_set_is_scored_and_ranked_strongest_first() -> None:
     assert results[1].band is Band.LOW
 
 
-def test_tied_patterns_keep_the_order_in_which_they_first_appear() -> None:
-    results = score_answers(dict.fromkeys(range(1, 7), 3), keys=KEYS, bands=BANDS)
-    assert [r.pattern for r in results] == ["leaving", "quiet"]
-    assert {r.score for r in results} == {50}
+def test_tied_patterns_share_a_rank_and_the_next_pattern_counts_them_both() -> None:
+    keys = [*KEYS, ItemKey(7, "apart"), ItemKey(8, "apart")]
+    # leaving: 3, 3, 3 -> 50; quiet: 3, 3, 3 -> 50; apart: 2, 2 -> 25
+    results = score_answers({**dict.fromkeys(range(1, 7), 3), 7: 2, 8: 2}, keys=keys, bands=BANDS)
+    assert [(r.pattern, r.score, r.rank) for r in results] == [
+        ("leaving", 50, 1),
+        ("quiet", 50, 1),
+        ("apart", 25, 3),
+    ]
+
+
+def test_tied_patterns_are_listed_by_name_not_by_where_their_statements_sit() -> None:
+    keys = [ItemKey(1, "zeta"), ItemKey(2, "alpha")]
+    results = score_answers({1: 4, 2: 4}, keys=keys, bands=BANDS)
+    assert [(r.pattern, r.rank) for r in results] == [("alpha", 1), ("zeta", 1)]
+
+
+def test_equal_means_from_different_numbers_of_statements_are_a_tie() -> None:
+    # "three": 4, 4, 2 -> 10/3; "six": 4, 4, 2, 4, 4, 2 -> 20/6: the same mean, so rank 1 both
+    keys = [ItemKey(i, "three") for i in (1, 2, 3)] + [ItemKey(i, "six") for i in range(4, 10)]
+    answers = {1: 4, 2: 4, 3: 2, 4: 4, 5: 4, 6: 2, 7: 4, 8: 4, 9: 2}
+    assert [r.rank for r in score_answers(answers, keys=keys, bands=BANDS)] == [1, 1]
+
+
+@pytest.mark.parametrize(
+    ("scores", "start"),
+    [
+        # One clear top: the next score joins it.
+        ([("a", 80, STRONG), ("b", 60, SOME), ("c", 50, SOME)], ["a", "b"]),
+        # Four tied at the top: all four, and nothing more.
+        (
+            [("a", 60, SOME), ("b", 60, SOME), ("c", 60, SOME), ("d", 60, SOME), ("e", 55, SOME)],
+            ["a", "b", "c", "d"],
+        ),
+        # One top, then a tie for second: both of the second.
+        (
+            [("a", 80, STRONG), ("b", 60, SOME), ("c", 60, SOME), ("d", 40, SOME)],
+            ["a", "b", "c"],
+        ),
+        # One top, then three tied for second: the top alone.
+        (
+            [("a", 80, STRONG), ("b", 60, SOME), ("c", 60, SOME), ("d", 60, SOME)],
+            ["a"],
+        ),
+        # Only one pattern shows up at all.
+        ([("a", 45, SOME), ("b", 30, LOW)], ["a"]),
+        # Nothing shows up: nowhere in particular to start.
+        ([("a", 35, LOW), ("b", 35, LOW)], []),
+    ],
+)
+def test_where_to_start_is_the_top_score_with_its_ties_or_a_short_second_place_too(
+    scores: list[tuple[str, float, Band]], start: list[str]
+) -> None:
+    assert where_to_start(scores) == start
+
+
+def test_the_overall_score_is_the_mean_of_every_keyed_answer() -> None:
+    # keyed: 4, 2, 6-2=4, 6-5=1, 3, 1 -> 15/6 = 2.5 -> (2.5 - 1) / 4 * 100 = 37.5
+    assert overall_score({1: 4, 2: 2, 3: 2, 4: 5, 5: 3, 6: 1}, keys=KEYS) == 37.5
+
+
+def test_the_overall_score_refuses_an_incomplete_set() -> None:
+    with pytest.raises(ValueError, match="without an answer"):
+        overall_score({1: 3}, keys=KEYS)
+
+
+def test_all_low_answers_keep_every_pattern_low_without_any_pattern_standing_out() -> None:
+    # Someone for whom none of it fits: 1 to the plain statements, 5 to the reversed ones.
+    answers = {1: 1, 2: 1, 3: 5, 4: 5, 5: 2, 6: 1}
+    results = score_answers(answers, keys=KEYS, bands=BANDS)
+    # leaving: 1, 1, 2 -> 4/3 -> 8.33; quiet: 1, 1, 1 -> 0
+    assert [(r.pattern, round(r.score, 2), r.band) for r in results] == [
+        ("leaving", 8.33, Band.LOW),
+        ("quiet", 0, Band.LOW),
+    ]
+    assert not looks_straight_lined(list(answers.values()))
+
+
+def test_not_like_me_to_everything_is_a_straight_line_whatever_it_scores() -> None:
+    # With a reverse-keyed statement per pattern, all 1s comes to 1, 5, 1 -> 7/3 -> 33.3 each.
+    answers = dict.fromkeys(range(1, 7), 1)
+    assert {round(r.score, 1) for r in score_answers(answers, keys=KEYS, bands=BANDS)} == {33.3}
+    assert looks_straight_lined(list(answers.values()))
+
+
+@pytest.mark.parametrize(
+    ("values", "straight"),
+    [
+        ([3] * 9 + [4], True),  # nine in ten the same: the share is met exactly
+        ([3] * 8 + [4, 5], False),  # eight in ten
+        ([5] * 20, True),
+        ([1, 2, 3, 4, 5] * 4, False),
+        ([], False),
+    ],
+)
+def test_a_straight_line_is_nine_answers_in_ten_on_the_same_point(
+    values: list[int], straight: bool
+) -> None:
+    assert looks_straight_lined(values) is straight
+
+
+def test_reading_time_counts_words_answers_and_pages() -> None:
+    # 60 statements of 12 words: 720 words at 238 a minute = 181.5 s, plus 60 * 4 s to answer
+    # and 12 pages * 3 s = 457.5 s -> 7.6 minutes, said as 8.
+    assert reading_minutes([12] * 60, pages=12) == 8
+    assert reading_minutes([], pages=0) == 1
 
 
 @pytest.mark.parametrize(
@@ -185,6 +299,50 @@ def test_an_item_everyone_answered_alike_has_no_correlation() -> None:
     assert item_rest_correlations([[3, 1]]) == [None, None]
 
 
+def test_alpha_if_deleted_is_the_alpha_of_the_other_items() -> None:
+    # Leaving out item 2 leaves [[1, 1], [2, 2], [3, 3]]: in perfect step, alpha 1.
+    # Leaving out item 0 leaves [[1, 2], [2, 3], [3, 1]]: variances 1, 1; totals 3, 5, 4 with
+    # variance 1: 2 * (1 - 2/1) = -2. The same for item 1.
+    rows = [[1, 1, 2], [2, 2, 3], [3, 3, 1]]
+    assert alpha_if_deleted(rows) == pytest.approx([-2, -2, 1])
+    assert alpha_if_deleted([]) == []
+
+
+def test_reference_figures_from_people_by_hand() -> None:
+    # Rows [1, 2], [2, 3], [3, 4]: means 1.5, 2.5, 3.5 -> 12.5, 37.5, 62.5, SD 25; alpha 1.
+    assert spread_and_reliability([[1, 2], [2, 3], [3, 4]]) == pytest.approx((25.0, 1.0))
+    # Rows [1, 3], [3, 1], [2, 2]: alpha is -inf-like (no spread in totals): cannot be computed.
+    assert spread_and_reliability([[1, 3], [3, 1], [2, 2]]) is None
+    # A negative alpha is stored as 0: the scale says nothing reliable.
+    figures = spread_and_reliability([[1, 2], [2, 3], [3, 1]])
+    assert figures is not None and figures[1] == 0
+    assert spread_and_reliability([[1, 2]]) is None
+
+
+def test_the_standard_error_of_measurement_by_hand() -> None:
+    # 18 * sqrt(1 - 0.67) = 18 * 0.574456 = 10.34
+    assert standard_error(sd=18, reliability=0.67) == pytest.approx(10.340, abs=1e-3)
+    assert standard_error(sd=18, reliability=1.5) == 0
+    with pytest.raises(ValueError):
+        standard_error(sd=-1, reliability=0.5)
+
+
+@pytest.mark.parametrize(
+    ("score", "sem", "expected"),
+    [
+        (60, 10.34, (50, 70)),  # 49.66 -> 50, 70.34 -> 70
+        (62.5, 10.34, (52, 73)),  # 52.16 -> 52, 72.84 -> 73
+        (5, 10.34, (0, 15)),  # never below 0
+        (95, 10.34, (85, 100)),  # never above 100
+        (37.5, 3.5, (34, 41)),  # a half rounds up: 34.0, 41.0
+    ],
+)
+def test_the_likely_range_is_one_standard_error_either_side_in_whole_points(
+    score: float, sem: float, expected: tuple[int, int]
+) -> None:
+    assert likely_range(score, sem=sem) == expected
+
+
 def test_the_reliable_change_threshold_follows_jacobson_and_truax() -> None:
     # SEM = 10 * sqrt(1 - 0.75) = 5; SEdiff = sqrt(2) * 5; threshold = 1.96 * SEdiff
     threshold = reliable_change_threshold(sd=10, alpha=0.75)
@@ -205,6 +363,31 @@ def test_reliability_outside_zero_to_one_is_clipped() -> None:
     assert reliable_change_threshold(sd=10, alpha=-0.4) == pytest.approx(1.96 * math.sqrt(2) * 10)
     with pytest.raises(ValueError):
         reliable_change_threshold(sd=-1, alpha=0.5)
+
+
+def test_the_shipped_default_threshold_for_a_pattern_by_hand() -> None:
+    # SD 18, reliability 0.67: SEM 10.340, SEdiff = 1.41421 * 10.340 = 14.623, * 1.96 = 28.66
+    assert reliable_change_threshold(sd=18, alpha=0.67) == pytest.approx(28.66, abs=0.01)
+    # The overall score, SD 12 and reliability 0.90: SEM 3.795, threshold 10.52
+    assert reliable_change_threshold(sd=12, alpha=0.90) == pytest.approx(10.52, abs=0.01)
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "days", "verdict"),
+    [
+        (70, 40, 30, Verdict.EASED),  # -30, beyond 28.66
+        (40, 70, 30, Verdict.GREW),  # +30
+        (70, 45, 30, Verdict.WITHIN),  # -25: could be wobble
+        (50, 100, 20, Verdict.TOO_SOON),  # a huge move, but twenty days apart is too soon
+        (50, 100, 21, Verdict.GREW),  # three weeks is enough
+        (50, 50, 0.01, Verdict.TOO_SOON),
+    ],
+)
+def test_a_change_is_judged_only_three_weeks_on_and_only_beyond_the_threshold(
+    before: float, after: float, days: float, verdict: Verdict
+) -> None:
+    threshold = reliable_change_threshold(sd=18, alpha=0.67)
+    assert change_verdict(before, after, days_apart=days, threshold=threshold) is verdict
 
 
 def test_the_scoring_module_imports_no_django() -> None:

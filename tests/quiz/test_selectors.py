@@ -16,10 +16,10 @@ from django.utils import timezone
 from intimacy_app.accounts.models import User
 from intimacy_app.content.models import Pattern
 from quiz import services
-from quiz.models import Attempt, InstrumentVersion
-from quiz.scoring import reliable_change_threshold
+from quiz.models import Attempt, InstrumentVersion, ReferenceFigure
 from quiz.selectors import attempts, history, results, statistics
 from tests.factories import UserFactory
+from tests.quiz.factories import ItemFactory
 
 pytestmark = pytest.mark.django_db
 CompletedFor = Callable[..., Attempt]
@@ -212,32 +212,23 @@ def test_the_latest_result_is_the_newest_completed_attempt_with_scores_in_rank_o
     assert [s.pattern_slug for s in latest.scores.all()] == ["going-quiet", "leaving-first"]
 
 
-def test_change_thresholds_use_a_cautious_fallback_until_enough_people_have_finished(
-    small_version: InstrumentVersion, completed_for: CompletedFor
-) -> None:
-    completed_for(small_version, value=3)
-    fallback = reliable_change_threshold(sd=statistics.FALLBACK_SD, alpha=statistics.FALLBACK_ALPHA)
-    assert statistics.change_thresholds(version=small_version) == {
-        "leaving-first": pytest.approx(fallback),
-        "going-quiet": pytest.approx(fallback),
-    }
-    assert fallback == pytest.approx(30.36, abs=0.01)
+def _people(count: int) -> list[User]:
+    return [UserFactory.create() for _ in range(count)]
 
 
-def test_statistics_and_thresholds_are_measured_once_enough_people_have_finished(
+def test_statistics_are_measured_once_twenty_people_have_finished(
     small_version: InstrumentVersion, completed_for: CompletedFor
 ) -> None:
-    # "Going quiet" items 2 and 4 answered (1,1), (2,2), ... in step: alpha 1, so any change counts.
-    for index in range(statistics.MIN_ATTEMPTS_FOR_STATISTICS):
+    # "Going quiet" items 2 and 4 answered (1,1), (2,2), ... in step: alpha 1.
+    for index, person in enumerate(_people(statistics.MIN_PEOPLE_FOR_STATISTICS)):
         value = index % 5 + 1
-        completed_for(small_version, values=[3, value, 3, value])
+        completed_for(small_version, user=person, values=[3, value, 3, value])
 
     stats = statistics.version_statistics(version=small_version)
 
-    assert stats.enough and stats.completed == 20
+    assert stats.enough and stats.people == 20
     quiet = next(p for p in stats.patterns if p.slug == "going-quiet")
-    assert quiet.alpha == pytest.approx(1.0)
-    assert quiet.change_threshold == pytest.approx(0.0)
+    assert quiet.alpha == pytest.approx(1.0) and not quiet.low_alpha
     assert quiet.mean_score == pytest.approx(50.0)
     leaving = next(p for p in stats.patterns if p.slug == "leaving-first")
     assert leaving.alpha is None  # everyone answered alike: no spread to measure
@@ -245,50 +236,127 @@ def test_statistics_and_thresholds_are_measured_once_enough_people_have_finished
     assert item_two.count == 20
     assert item_two.distribution == [4, 4, 4, 4, 4]
     assert item_two.item_rest_correlation == pytest.approx(1.0)
+    assert item_two.flags == []
 
 
-def test_statistics_say_how_many_more_are_needed(
+def test_statistics_flag_a_statement_that_works_against_its_pattern(
     small_version: InstrumentVersion, completed_for: CompletedFor
 ) -> None:
-    completed_for(small_version)
-    services.attempt_start(version=small_version, user=None, session=SessionStore())
+    quiet = Pattern.objects.get(slug="going-quiet")
+    ItemFactory.create(version=small_version, pattern=quiet, order=5, text="I stay in touch.")
+    # Items 2 and 4 answered v, the new plain-keyed item 6 - v: it moves against them.
+    # Alpha of the three: 3/2 * (1 - 3 var / var) = -3; without the new one, 1.
+    for index, person in enumerate(_people(20)):
+        value = index % 5 + 1
+        completed_for(small_version, user=person, values=[3, value, 3, value, 6 - value])
+
     stats = statistics.version_statistics(version=small_version)
-    assert (stats.completed, stats.enough, stats.more_needed) == (1, False, 19)
-    assert stats.items == []
+
+    pattern = next(p for p in stats.patterns if p.slug == "going-quiet")
+    assert pattern.alpha == pytest.approx(-3.0) and pattern.low_alpha
+    stray = next(row for row in stats.items if row.item.text == "I stay in touch.")
+    assert stray.item_rest_correlation == pytest.approx(-1.0)
+    assert stray.alpha_if_deleted == pytest.approx(1.0)
+    assert stray.flags == [
+        "Moves against its pattern: check its wording and keying",
+        "The pattern is more reliable without it",
+    ]
 
 
-def test_history_marks_a_change_real_only_beyond_the_threshold(
-    small_version: InstrumentVersion, completed_for: CompletedFor, member: User
+def test_statistics_count_people_once_and_never_staff_or_visitors(
+    small_version: InstrumentVersion, completed_for: CompletedFor
 ) -> None:
-    # Fallback threshold is about 30 points.
-    first = completed_for(small_version, user=member, values=[5, 1, 1, 1])  # leaving 100, quiet 0
-    second = completed_for(small_version, user=member, values=[3, 2, 3, 2])  # leaving 50, quiet 25
-    _backdate(first, days=20)
-    _backdate(second, days=10)
-    completed_for(small_version, user=member, values=[3, 2, 3, 3])  # leaving 50, quiet 37.5
+    person = UserFactory.create()
+    first = completed_for(small_version, user=person)
+    completed_for(small_version, user=person)  # a retake
+    completed_for(small_version, user=UserFactory.create(is_staff=True))
+    completed_for(small_version)  # a visitor
+    services.attempt_start(version=small_version, user=UserFactory.create(), session=SessionStore())
+
+    assert list(statistics.first_attempts_of_people(version=small_version)) == [first]
+    stats = statistics.version_statistics(version=small_version)
+    assert (stats.people, stats.enough, stats.more_needed) == (1, False, 19)
+    assert stats.items == [] and stats.patterns == []
+
+
+@pytest.fixture
+def judged_version(small_version: InstrumentVersion) -> InstrumentVersion:
+    """small_version with reference figures: SD 20 and reliability 0.75 for each pattern
+    (threshold 27.72), SD 10 and 0.84 overall (threshold 11.09)."""
+    for slug in ("leaving-first", "going-quiet"):
+        ReferenceFigure.objects.create(
+            version=small_version, pattern_slug=slug, sd=20, reliability=0.75
+        )
+    ReferenceFigure.objects.create(version=small_version, pattern_slug="", sd=10, reliability=0.84)
+    return small_version
+
+
+def _judged(version: InstrumentVersion, completed_for: CompletedFor, **kwargs: Any) -> Attempt:
+    """A member's result scored 30 days after everything before it: judged for change."""
+    for earlier in Attempt.objects.completed():
+        Attempt.objects.filter(pk=earlier.pk).update(
+            completed_at=earlier.completed_at - timedelta(days=30)  # type: ignore[operator]
+        )
+    return completed_for(version, **kwargs)
+
+
+def test_history_shows_the_verdicts_stored_when_each_result_was_scored(
+    judged_version: InstrumentVersion, completed_for: CompletedFor, member: User
+) -> None:
+    first = _judged(judged_version, completed_for, user=member, values=[5, 1, 1, 1])
+    second = _judged(judged_version, completed_for, user=member, values=[3, 2, 3, 2])
+    _judged(judged_version, completed_for, user=member, values=[3, 2, 3, 3])
+    # leaving 100 -> 50 -> 50; quiet 0 -> 25 -> 37.5; overall 50 -> 37.5 -> 43.75
 
     past = history.member_history(user=member)
 
     assert [a.pk for a in past.attempts][1:] == [second.pk, first.pk]
-    trends = {trend.slug: trend for trend in past.trends}
+    (track,) = past.tracks
+    assert track.judged and track.focus == "general"
+    assert track.pattern_threshold == pytest.approx(27.72, abs=0.01)
+    assert track.overall_threshold == pytest.approx(11.09, abs=0.01)
+    trends = {trend.slug: trend for trend in track.trends}
     leaving, quiet = trends["leaving-first"], trends["going-quiet"]
-    assert [score for _, score in leaving.points] == [100, 50, 50]
-    assert leaving.since_last is not None and not leaving.since_last.is_real
+    assert leaving.scores == [100, 50, 50]
+    assert leaving.since_last is not None and leaving.since_last.verdict == "within"
     assert leaving.since_first is not None and leaving.since_first.is_real
-    assert (leaving.since_first.signed, leaving.since_first.eased) == ("\N{MINUS SIGN}50", True)
-    assert quiet.since_last is not None and not quiet.since_last.is_real  # +12.5
-    assert quiet.since_first is not None and quiet.since_first.is_real  # +37.5
-    assert (quiet.since_first.signed, quiet.since_first.eased) == ("+38", False)
-    assert past.typical_threshold == pytest.approx(30.36, abs=0.01)
+    assert (leaving.since_first.signed, leaving.since_first.verdict) == (
+        "\N{MINUS SIGN}50",
+        "eased",
+    )
+    assert quiet.since_first is not None and quiet.since_first.signed == "+38"
+    assert quiet.since_first.verdict == "grew"
+    assert track.overall is not None and track.overall.scores == [50, 37.5, 43.75]
+    assert track.overall.since_last is not None and track.overall.since_last.verdict == "within"
+    assert (
+        track.overall.since_first is not None
+        and track.overall.since_first.signed == "\N{MINUS SIGN}6"
+    )
+
+
+def test_history_keeps_each_focus_and_version_on_its_own_track(
+    judged_version: InstrumentVersion, completed_for: CompletedFor, member: User
+) -> None:
+    partner = _judged(judged_version, completed_for, user=member, values=[5, 1, 1, 1])
+    Attempt.objects.filter(pk=partner.pk).update(focus="partner")
+    friends = _judged(judged_version, completed_for, user=member, values=[3, 2, 3, 2])
+    Attempt.objects.filter(pk=friends.pk).update(focus="friends")
+
+    past = history.member_history(user=member)
+
+    assert [(t.focus, len(t.attempts)) for t in past.tracks] == [("friends", 1), ("partner", 1)]
+    assert all(t.since_last is None for track in past.tracks for t in track.trends)
 
 
 def test_history_with_one_result_has_no_changes_yet(
-    small_version: InstrumentVersion, completed_for: CompletedFor, member: User
+    judged_version: InstrumentVersion, completed_for: CompletedFor, member: User
 ) -> None:
-    completed_for(small_version, user=member)
+    completed_for(judged_version, user=member)
     past = history.member_history(user=member)
     assert len(past.attempts) == 1
-    assert all(t.since_last is None and t.since_first is None for t in past.trends)
+    (track,) = past.tracks
+    assert all(t.since_last is None and t.since_first is None for t in track.trends)
+    assert track.retake_from == track.latest.completed_at + timedelta(days=21)  # type: ignore[operator]
 
 
 @pytest.mark.parametrize(

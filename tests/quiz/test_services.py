@@ -12,12 +12,17 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from intimacy_app.accounts.models import User
-from quiz import services
+from quiz import services, versions
 from quiz.models import Answer, Attempt, InstrumentVersion, Item, PatternScore
 from quiz.selectors.attempts import SESSION_KEY
 from tests.conftest import AnswerAll
 from tests.factories import PatternFactory, UserFactory
-from tests.quiz.factories import AttemptFactory, InstrumentVersionFactory, ItemFactory
+from tests.quiz.factories import (
+    AttemptFactory,
+    InstrumentVersionFactory,
+    ItemFactory,
+    make_publishable,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -239,18 +244,18 @@ def test_claiming_never_takes_an_attempt_that_belongs_to_someone_else(
 
 
 def test_a_version_with_answers_is_frozen(small_version: InstrumentVersion) -> None:
-    services.version_assert_editable(version=small_version)  # published, nobody answered yet
+    versions.version_assert_editable(version=small_version)  # published, nobody answered yet
     attempt = _visitor_attempt(small_version)
     services.attempt_answer_step(attempt=attempt, answers={_items(small_version)[0]: 3})
 
     with pytest.raises(ValidationError, match="frozen") as refused:
-        services.version_assert_editable(version=small_version)
+        versions.version_assert_editable(version=small_version)
     assert "new draft" in refused.value.messages[0]
 
 
 def test_publishing_a_draft_retires_the_live_version(small_version: InstrumentVersion) -> None:
-    draft = services.version_new_draft(version=small_version)
-    published = services.version_publish(version=draft)
+    draft = make_publishable(versions.version_new_draft(version=small_version))
+    published = versions.version_publish(version=draft)
 
     small_version.refresh_from_db()
     assert small_version.status == InstrumentVersion.Status.RETIRED
@@ -258,19 +263,40 @@ def test_publishing_a_draft_retires_the_live_version(small_version: InstrumentVe
     assert published.published_at is not None
 
 
+def test_a_published_version_starts_with_the_shipped_reference_figures(
+    small_version: InstrumentVersion,
+) -> None:
+    published = versions.version_publish(
+        version=make_publishable(versions.version_new_draft(version=small_version))
+    )
+    figures = dict(published.reference_figures.values_list("pattern_slug", "sd"))
+    assert figures == {
+        "": versions.DEFAULT_OVERALL_SD,
+        "going-quiet": versions.DEFAULT_PATTERN_SD,
+        "leaving-first": versions.DEFAULT_PATTERN_SD,
+    }
+    assert published.reference_source == versions.DEFAULT_REFERENCE_SOURCE
+    assert published.reference_people == 0
+
+
 def test_only_a_draft_can_be_published(small_version: InstrumentVersion) -> None:
     with pytest.raises(ValidationError, match="Only a draft"):
-        services.version_publish(version=small_version)
+        versions.version_publish(version=small_version)
 
 
-def test_a_draft_needs_two_statements_per_pattern_to_be_published(db: None) -> None:
+def test_a_draft_needs_five_statements_per_pattern_two_reverse_keyed_to_be_published(
+    db: None,
+) -> None:
     draft = InstrumentVersionFactory.create()
     with pytest.raises(ValidationError, match="needs statements"):
-        services.version_publish(version=draft)
-    lonely = PatternFactory.create(name="Going quiet")
-    ItemFactory.create(version=draft, pattern=lonely)
-    with pytest.raises(ValidationError, match="Going quiet"):
-        services.version_publish(version=draft)
+        versions.version_publish(version=draft)
+    quiet = PatternFactory.create(name="Going quiet")
+    for index in range(5):
+        ItemFactory.create(version=draft, pattern=quiet, reverse_keyed=index == 0)
+    with pytest.raises(ValidationError, match=r"2 of them reverse-keyed.*Going quiet"):
+        versions.version_publish(version=draft)
+    ItemFactory.create(version=draft, pattern=quiet, reverse_keyed=True)
+    assert versions.version_publish(version=draft).status == InstrumentVersion.Status.PUBLISHED
 
 
 def test_a_new_draft_copies_the_statements_keys_scale_and_bands(
@@ -279,7 +305,7 @@ def test_a_new_draft_copies_the_statements_keys_scale_and_bands(
     small_version.band_some_from, small_version.scale_label_1 = 30, "Not at all"
     small_version.save()
 
-    draft = services.version_new_draft(version=small_version)
+    draft = versions.version_new_draft(version=small_version)
 
     assert (draft.number, draft.status) == (small_version.number + 1, "draft")
     assert (draft.band_some_from, draft.scale_label_1, draft.items_per_step) == (
@@ -287,14 +313,14 @@ def test_a_new_draft_copies_the_statements_keys_scale_and_bands(
         "Not at all",
         2,
     )
-    fields = ("pattern_id", "text", "reverse_keyed", "order")
+    fields = ("kind", "pattern_id", "text", "reverse_keyed", "order")
     assert list(draft.items.values_list(*fields)) == list(small_version.items.values_list(*fields))
 
 
 def test_there_is_one_draft_at_a_time(small_version: InstrumentVersion) -> None:
-    services.version_new_draft(version=small_version)
+    versions.version_new_draft(version=small_version)
     with pytest.raises(ValidationError, match="already a draft"):
-        services.version_new_draft(version=small_version)
+        versions.version_new_draft(version=small_version)
 
 
 def test_the_database_holds_one_published_version_per_instrument(

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import escape
 
 from intimacy_app.accounts.models import User
@@ -21,6 +23,8 @@ from tests.quiz.factories import ItemFactory
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HX-Request": "true"}
+# The shipped quiz, version 2: 66 statements, six a page.
+STATEMENTS, PER_STEP, STEPS = 66, 6, 11
 
 
 def _begin(client: Client, focus: str = "") -> str:
@@ -78,7 +82,8 @@ def test_the_start_page_links_the_privacy_page_before_the_first_question(
     page = client.get(reverse("quiz:start")).text
     assert 'href="/privacy/"' in page
     assert page.index('href="/privacy/"') < page.index('action="/quiz/begin/"')
-    assert "39 short statements" in page
+    assert "66 short statements" in page
+    assert "about 9 minutes" in page  # 66 statements of 12.4 words: see test_loader
     assert "signals, not a diagnosis" in page
 
 
@@ -122,17 +127,18 @@ def test_beginning_keeps_the_visitors_attempt_in_their_session_and_opens_step_on
 # --- Taking it -----------------------------------------------------------------------------------
 
 
-def test_a_step_shows_its_progress_and_four_statements_with_five_labelled_answers(
+def test_a_step_shows_its_progress_and_six_statements_with_five_labelled_answers(
     client: Client, quiz_instrument: InstrumentVersion
 ) -> None:
     page = client.get(_begin(client)).text
-    assert "Step 1 of 10" in page
-    assert '<progress max="10" value="1"' in page
-    assert page.count("<fieldset") == 4 and page.count("<legend") == 4
-    assert "When someone starts to really care about me" in page
+    assert "Step 1 of 11" in page
+    assert '<progress max="11" value="1"' in page
+    assert page.count("<fieldset") == PER_STEP and page.count("<legend") == PER_STEP
+    assert "When someone starts to matter to me, I think about ending things." in page
+    assert "over the past month" in page
     for label in ("Not like me", "A little like me", "Somewhat like me", "Mostly like me"):
-        assert page.count(f"<span>{label}</span>") == 4
-    assert page.count('type="radio"') == 20
+        assert page.count(f"<span>{label}</span>") == PER_STEP
+    assert page.count('type="radio"') == 5 * PER_STEP
     assert 'data-hx-post="' in page and 'data-hx-target="#quiz-step"' in page
     assert 'method="post"' in page  # the same form works without JavaScript
 
@@ -143,10 +149,12 @@ def test_a_visitor_can_take_the_whole_quiz_without_javascript(
     attempt = _take(client, value="5")
     response = client.get(reverse("quiz:result", args=[attempt.pk]))
     assert response.status_code == 200
-    assert attempt.answers.count() == 39
+    assert attempt.answers.count() == STATEMENTS
     assert attempt.scores.count() == 13
-    # Five to everything: plain items count 5, reverse-keyed items 1; three per pattern.
-    assert list(attempt.scores.values_list("score", flat=True)) == [pytest.approx(200 / 3)] * 13
+    # Five to everything: plain statements count 5, reverse-keyed 1; three and two a pattern:
+    # 17 / 5 = 3.4 -> 60. All alike, so the result is marked hard to read.
+    assert list(attempt.scores.values_list("score", flat=True)) == [pytest.approx(60)] * 13
+    assert Attempt.objects.get(pk=attempt.pk).hard_to_read
 
 
 def test_with_htmx_a_step_post_returns_the_next_step_fragment_and_pushes_its_address(
@@ -159,11 +167,11 @@ def test_with_htmx_a_step_post_returns_the_next_step_fragment_and_pushes_its_add
 
     assert response.status_code == 200
     assert response["HX-Push-Url"] == _step_url(attempt, 2)
-    assert "Step 2 of 10" in response.text
-    assert "<title>Step 2 of 10" in response.text
+    assert "Step 2 of 11" in response.text
+    assert "<title>Step 2 of 11" in response.text
     assert "<footer" not in response.text and "<html" not in response.text
     assert 'data-hx-post="' + _step_url(attempt, 2) in response.text
-    assert attempt.answers.count() == 4
+    assert attempt.answers.count() == PER_STEP
 
 
 def test_with_htmx_the_step_takes_the_pages_csrf_token_from_the_header_htmx_sends(
@@ -194,9 +202,9 @@ def test_with_htmx_the_last_step_sends_the_browser_to_the_results(
 ) -> None:
     _begin(client)
     attempt = _attempt_of(client)
-    for number in range(1, 10):
+    for number in range(1, STEPS):
         _answer(client, _step_url(attempt, number))
-    response = _answer(client, _step_url(attempt, 10), direction="finish", headers=HTMX)
+    response = _answer(client, _step_url(attempt, STEPS), direction="finish", headers=HTMX)
     assert response["HX-Redirect"] == reverse("quiz:result", args=[attempt.pk])
     assert Attempt.objects.get(pk=attempt.pk).is_complete
 
@@ -213,9 +221,9 @@ def test_going_back_keeps_what_was_answered_on_the_step_even_if_unfinished(
     response = client.post(_step_url(attempt, 2), {first: "5", "direction": "back"})
 
     assert response["Location"] == _step_url(attempt, 1)
-    assert attempt.answers.count() == 5
+    assert attempt.answers.count() == PER_STEP + 1
     back = client.get(_step_url(attempt, 1)).text
-    assert len(re.findall(r'value="2"[^>]*checked', back)) == 4
+    assert len(re.findall(r'value="2"[^>]*checked', back)) == PER_STEP
     assert len(re.findall(r'value="5"[^>]*checked', client.get(_step_url(attempt, 2)).text)) == 1
 
 
@@ -227,8 +235,8 @@ def test_going_back_with_htmx_shows_the_previous_step_with_its_answers_checked(
     _answer(client, _step_url(attempt, 1), "2")
     response = client.post(_step_url(attempt, 2), {"direction": "back"}, headers=HTMX)
     assert response["HX-Push-Url"] == _step_url(attempt, 1)
-    assert "Step 1 of 10" in response.text
-    assert len(re.findall(r'value="2"[^>]*checked', response.text)) == 4
+    assert "Step 1 of 11" in response.text
+    assert len(re.findall(r'value="2"[^>]*checked', response.text)) == PER_STEP
 
 
 def test_a_half_finished_attempt_resumes_where_it_stopped(
@@ -240,7 +248,7 @@ def test_a_half_finished_attempt_resumes_where_it_stopped(
         _answer(client, _step_url(attempt, number))
 
     start = client.get(reverse("quiz:start")).text  # the tab was closed; the session remains
-    assert "You stopped at step 4 of 10" in start
+    assert "You stopped at step 4 of 11" in start
     assert f'href="{_step_url(attempt, 4)}"' in start
     assert client.get(_step_url(attempt, 8))["Location"] == _step_url(attempt, 4)
 
@@ -284,7 +292,7 @@ def test_a_bad_or_missing_answer_gets_a_clear_message_a_400_and_saves_nothing(
 
     assert response.status_code == 400
     assert "Something needs another look" in response.text
-    assert "Statement 4:" in response.text
+    assert f"Statement {PER_STEP}:" in response.text
     assert not _attempt_of(client).answers.exists()
 
 
@@ -295,7 +303,8 @@ def test_an_htmx_step_with_a_missing_answer_returns_the_fragment_with_messages(
     response = client.post(url, {"direction": "next"}, headers=HTMX)
     assert response.status_code == 400
     assert "<footer" not in response.text
-    assert response.text.count("Please choose an answer for this statement.") == 8  # list + field
+    # Each statement's message twice: in the summary list and at the statement.
+    assert response.text.count("Please choose an answer for this statement.") == 2 * PER_STEP
     assert 'href="#q-' in response.text
 
 
@@ -323,7 +332,7 @@ def test_an_unknown_or_malformed_attempt_id_is_not_found(
     assert client.get(reverse("quiz:result", args=[uuid.uuid4()])).status_code == 404
 
 
-@pytest.mark.parametrize("number", [0, 11, 999])
+@pytest.mark.parametrize("number", [0, 12, 999])
 def test_a_step_that_does_not_exist_is_not_found(
     client: Client, quiz_instrument: InstrumentVersion, number: int
 ) -> None:
@@ -383,9 +392,9 @@ def test_a_half_answered_attempt_saves_and_shows_the_next_step_with_its_saved_an
 
     assert back.status_code == 200
     assert back["HX-Push-Url"] == _step_url(attempt, 2)
-    assert len(re.findall(r'value="4" id="[^"]+" required checked', back.text)) == 4
-    assert attempt.answers.filter(value=5).count() == 4  # going back saved step 3 as well
-    assert attempt.answers.count() == 12
+    assert len(re.findall(r'value="4" id="[^"]+" required checked', back.text)) == PER_STEP
+    assert attempt.answers.filter(value=5).count() == PER_STEP  # going back saved step 3 too
+    assert attempt.answers.count() == 3 * PER_STEP
 
 
 def test_a_half_answered_attempt_with_a_missing_answer_is_refused_with_its_saved_answers_shown(
@@ -407,8 +416,9 @@ def test_a_half_answered_attempt_finished_elsewhere_sends_its_next_save_to_the_r
 ) -> None:
     attempt = _half_answered(client)
     names = _fields(client.get(_step_url(attempt, 1)).text)
-    for number in range(2, 11):
-        _answer(client, _step_url(attempt, number), direction="finish" if number == 10 else "next")
+    for number in range(2, STEPS + 1):
+        direction = "finish" if number == STEPS else "next"
+        _answer(client, _step_url(attempt, number), direction=direction)
     attempt.refresh_from_db()
     assert attempt.is_complete
 
@@ -423,9 +433,9 @@ def test_a_double_submit_of_the_last_step_scores_once_and_shows_the_results(
 ) -> None:
     _begin(client)
     attempt = _attempt_of(client)
-    for number in range(1, 10):
+    for number in range(1, STEPS):
         _answer(client, _step_url(attempt, number))
-    last = _step_url(attempt, 10)
+    last = _step_url(attempt, STEPS)
     names = _fields(client.get(last).text)
     data = {**dict.fromkeys(names, "4"), "direction": "finish"}
 
@@ -444,10 +454,10 @@ def test_finishing_with_an_earlier_step_unanswered_returns_to_that_step(
     _begin(client)
     attempt = _attempt_of(client)
     _answer(client, _step_url(attempt, 1))
-    last_three = list(quiz_instrument.items.order_by("order"))[36:]
-    data = {f"item-{item.pk}": "3" for item in last_three}
+    last_page = list(quiz_instrument.items.order_by("order"))[-PER_STEP:]
+    data = {f"item-{item.pk}": "3" for item in last_page}
 
-    response = client.post(_step_url(attempt, 10), {**data, "direction": "finish"})
+    response = client.post(_step_url(attempt, STEPS), {**data, "direction": "finish"})
 
     assert response["Location"] == _step_url(attempt, 2)
     assert "still need an answer" in client.get(response["Location"]).text
@@ -468,17 +478,23 @@ def test_the_results_of_an_unfinished_attempt_send_you_back_to_finish_it(
 
 @pytest.fixture
 def finished(client: Client, quiz_instrument: InstrumentVersion) -> Attempt:
-    """A visitor's attempt where "Going quiet" is strongest (plain 5s, its reverse item 1)."""
+    """A visitor's attempt where "Going quiet" is strongest (plain 5s, its reverse items 1,
+    so 100); every other pattern low (plain 2s, reverse 4s, so 25); daily life answered 3."""
     url = _begin(client, "partner")
     attempt = _attempt_of(client)
     items = {item.pk: item for item in quiz_instrument.items.select_related("pattern")}
-    for number in range(1, 11):
+    for number in range(1, STEPS + 1):
         url = _step_url(attempt, number)
-        data: dict[str, str] = {"direction": "finish" if number == 10 else "next"}
+        data: dict[str, str] = {"direction": "finish" if number == STEPS else "next"}
         for name in _fields(client.get(url).text):
             item = items[int(name.removeprefix("item-"))]
-            strong = item.pattern.slug == "going-quiet"
-            data[name] = ("1" if item.reverse_keyed else "5") if strong else "3"
+            strong = item.pattern is not None and item.pattern.slug == "going-quiet"
+            if item.pattern is None:
+                data[name] = "3"
+            elif strong:
+                data[name] = "1" if item.reverse_keyed else "5"
+            else:
+                data[name] = "4" if item.reverse_keyed else "2"
         client.post(url, data)
     attempt.refresh_from_db()
     assert attempt.is_complete
@@ -495,8 +511,9 @@ def test_results_rank_every_pattern_in_a_chart_with_the_same_numbers_in_a_table(
     table = page[page.index("<table") : page.index("</table>")]
     names = re.findall(r'<th scope="row">([^<]+)</th>', table)
     assert len(names) == 13 and names[0] == "Going quiet"
-    assert "<td>100</td><td>Shows up strongly</td>" in table
-    assert "<td>50</td><td>Shows up at times</td>" in table
+    # The likely range is one SEM either side: 18 * sqrt(1 - 0.67) = 10.34 points.
+    assert "<td>100</td><td>90 to 100</td><td>Shows up strongly</td>" in table
+    assert "<td>25 (tied)</td><td>15 to 35</td><td>In the background</td>" in table
 
 
 def test_results_lead_with_the_strongest_patterns_their_capacities_and_two_prompts(
@@ -511,7 +528,8 @@ def test_results_lead_with_the_strongest_patterns_their_capacities_and_two_promp
     prompts = [escape(prompt.text) for prompt in quiet.prompts.all()]
     assert prompts[0] in highlights and prompts[1] in highlights
     assert prompts[2] not in highlights
-    assert highlights.count('class="panel highlight"') == 3  # two, and a third at "some"
+    # Going quiet stands alone; the others are all low, so none is suggested with it.
+    assert highlights.count('class="panel highlight"') == 1
 
 
 def test_results_say_signals_not_a_diagnosis_and_link_to_safety(
@@ -608,26 +626,62 @@ def test_history_asks_visitors_to_sign_in(client: Client, db: None) -> None:
     assert response["Location"].startswith(reverse("accounts:login"))
 
 
+def _backdate(attempt: Attempt, *, days: int) -> None:
+    Attempt.objects.filter(pk=attempt.pk).update(completed_at=timezone.now() - timedelta(days=days))
+
+
 def test_history_shows_each_result_and_marks_only_real_changes(
     client: Client, quiz_instrument: InstrumentVersion, member: User
 ) -> None:
     client.force_login(member)
-    # Each pattern has two plain items and one reverse-keyed: all 1s -> (1+1+5)/3 -> 33.3;
-    # all 4s -> (4+4+2)/3 -> 58.3; all 5s -> (5+5+1)/3 -> 66.7. The threshold is about 30.
-    _take(client, value="1")
-    _take(client, value="4")
+    # Each pattern has three plain statements and two reverse-keyed: all 1s -> (3 + 10) / 5
+    # = 2.6 -> 40; all 4s -> (12 + 4) / 5 = 3.2 -> 55; all 5s -> (15 + 2) / 5 = 3.4 -> 60.
+    # The overall score moves the same. Pattern threshold 28.66, overall 10.52 (test_scoring).
+    _backdate(_take(client, value="1"), days=60)
+    _backdate(_take(client, value="4"), days=30)
     _take(client, value="5")
 
     page = client.get(reverse("quiz:history")).text
 
-    assert page.count('class="sparkline"') == 13
-    assert page.count("33 → 58 → 67") == 13
-    assert page.count("+8: within the usual wobble") == 13  # since last time
-    assert page.count("+33: a real change, it shows up more") == 13  # since the first time
-    assert "When a change counts as real" in page
-    assert re.search(r"about\s+30 points out of 100", page)
+    assert page.count('class="sparkline"') == 14  # the overall score and thirteen patterns
+    assert page.count("40 → 55 → 60") == 14
+    assert page.count("+5: within the usual wobble") == 14  # since last time
+    assert page.count("+20: within the usual wobble") == 13  # since the first, each pattern
+    assert page.count("+20: a real change, it shows up more") == 1  # overall
+    assert re.search(r"move by about\s+29 points", page)
+    assert re.search(r"overall score by about\s+11", page)
+    assert "Closeness in general · quiz version 2" in page
     for attempt in Attempt.objects.filter(user=member):
         assert reverse("quiz:result", args=[attempt.pk]) in page
+
+
+def test_history_keeps_a_retake_within_three_weeks_but_does_not_judge_it(
+    client: Client, quiz_instrument: InstrumentVersion, member: User
+) -> None:
+    client.force_login(member)
+    _backdate(_take(client, value="1"), days=10)
+    _take(client, value="5")
+
+    page = client.get(reverse("quiz:history")).text
+
+    assert page.count("40 → 60") == 14
+    assert page.count("+20: too soon to judge (10 days apart)") == 14
+    assert "a real change, it" not in page
+
+
+def test_history_compares_results_only_with_the_same_people_in_mind(
+    client: Client, quiz_instrument: InstrumentVersion, member: User
+) -> None:
+    client.force_login(member)
+    _backdate(_take(client, value="1", focus="partner"), days=30)
+    _take(client, value="5", focus="friends")
+
+    page = client.get(reverse("quiz:history")).text
+
+    assert "Friends · quiz version 2" in page
+    assert "A partner, or someone I&#x27;m dating · quiz version 2" in page
+    assert page.index("Friends ·") < page.index("A partner")  # the newest track first
+    assert "Since last time" not in page and "40 → 60" not in page
 
 
 def test_history_with_nothing_finished_invites_a_first_go(

@@ -1,26 +1,24 @@
-"""`manage.py load_quiz`: create the shipped quiz as version 1, published; safe to run again."""
+"""`manage.py load_quiz`: create the shipped quiz versions and publish the newest; safe to run
+again."""
 
-from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandError
 
-from quiz.services import ITEMS_PATH, instrument_load
+from quiz.versions import instrument_load
 
 
 class Command(BaseCommand):
     help = (
-        "Create the quiz from its data file (after load_content). Once the quiz has a version, "
-        "editors own it and this changes nothing."
+        "Create the quiz's shipped versions from quiz/data (after load_content) and publish the "
+        "newest. A shipped version is added only while editors have not made that version "
+        "number themselves; otherwise the quiz is theirs and this changes nothing."
     )
 
-    def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--path", type=Path, default=ITEMS_PATH)
-
-    def handle(self, *args: Any, path: Path, **options: Any) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         try:
-            report = instrument_load(path=path)
+            report = instrument_load()
         except ValidationError as error:
             raise CommandError(" ".join(error.messages)) from error
         if not report.changed_anything:
