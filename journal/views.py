@@ -10,7 +10,6 @@ import uuid
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
@@ -38,13 +37,11 @@ from journal.forms import (
     ImportForm,
     InsightsForm,
     PromptsForm,
-    valid_time_zone,
 )
 from journal.imports import ImportRejected
 from journal.insights import insights_for
 from journal.models import Entry
 
-TIME_ZONE_KEY = "journal_time_zone"
 CHANGED_EVENT = "journalChanged"
 View = Callable[..., HttpResponse]
 
@@ -57,7 +54,7 @@ class MemberRequest(HttpRequest):
 
 
 def member_view(view: View) -> View:
-    """Members only, never cached, in the time zone the member's browser reported."""
+    """Members only, never cached. Times are in the member's stored zone (accounts.middleware)."""
 
     @wraps(view)
     def wrapper(request: MemberRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -68,9 +65,7 @@ def member_view(view: View) -> View:
                     f"{reverse('accounts:login')}?{urlencode({'next': here})}"
                 )
             return redirect_to_login(request.get_full_path())
-        zone = valid_time_zone(request.session.get(TIME_ZONE_KEY, ""))
-        with timezone.override(ZoneInfo(zone) if zone else None):
-            response = view(request, *args, **kwargs)
+        response = view(request, *args, **kwargs)
         add_never_cache_headers(response)
         patch_vary_headers(response, ["HX-Request"])
         return response
@@ -94,14 +89,6 @@ def _posted(request: MemberRequest) -> QueryDict | None:
     """The submitted form data, or None so a GET shows an unbound form (even an empty POST is
     bound, so it gets its error messages)."""
     return request.POST if request.method == "POST" else None
-
-
-def _adopt_browser_time_zone(request: MemberRequest) -> None:
-    """Read times in the zone journal.js reported, and remember it for the member's pages."""
-    zone = valid_time_zone(request.POST.get("tz", ""))
-    if zone:
-        request.session[TIME_ZONE_KEY] = zone
-        timezone.activate(ZoneInfo(zone))
 
 
 def _form_key(entry: Entry | None) -> str:
@@ -169,7 +156,6 @@ def entry_create(request: MemberRequest) -> HttpResponse:
     )
     status = 200
     if request.method == "POST":
-        _adopt_browser_time_zone(request)
         if form.is_valid():
             try:
                 entry, created = services.entry_create_once(
@@ -204,7 +190,6 @@ def entry_update(request: MemberRequest, pk: uuid.UUID) -> HttpResponse:
     )
     status = 200
     if request.method == "POST":
-        _adopt_browser_time_zone(request)
         if form.is_valid():
             try:
                 services.entry_update(entry=entry, **form.entry_fields())

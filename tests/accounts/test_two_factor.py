@@ -185,7 +185,7 @@ def test_the_code_step_expires_after_five_minutes(client: Client) -> None:
 
 def test_members_without_it_sign_in_with_the_password_alone(client: Client) -> None:
     user = UserFactory()
-    assert _password_step(client, user)["Location"] == reverse("accounts:account")
+    assert _password_step(client, user)["Location"] == reverse("member_home")
     assert client.session[SESSION_KEY] == str(user.pk)
 
 
