@@ -13,7 +13,6 @@ from django.urls import reverse
 
 from intimacy_app.accounts import services
 from intimacy_app.accounts.models import User
-from journal.models import Entry
 from tests.factories import UserFactory
 from tests.journal.factories import EntryFactory
 
@@ -98,11 +97,12 @@ def test_the_service_refuses_a_name_zoneinfo_does_not_know(member: User) -> None
 
 
 def test_every_member_sees_times_in_their_own_zone(library: Any) -> None:
-    berlin, tokyo = UserFactory(time_zone="Europe/Berlin"), UserFactory(time_zone="Asia/Tokyo")
+    berlin = UserFactory.create(time_zone="Europe/Berlin")
+    tokyo = UserFactory.create(time_zone="Asia/Tokyo")
     moment = dt.datetime(2026, 1, 5, 23, 30, tzinfo=dt.UTC)
     shown = {}
     for member in (berlin, tokyo):
-        entry: Entry = EntryFactory(owner=member, occurred_at=moment)
+        entry = EntryFactory.create(owner=member, occurred_at=moment)
         client = Client()
         client.force_login(member)
         shown[member.time_zone] = client.get(entry.get_absolute_url()).text
