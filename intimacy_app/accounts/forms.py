@@ -59,7 +59,7 @@ class TimeZoneForm(forms.Form):
     the browser's, sent by the offer's button."""
 
     time_zone = forms.ChoiceField(
-        label="Time zone",
+        label="Show my times in",
         choices=lambda: [(name, name.replace("_", " ")) for name in time_zone_names()],
         error_messages={
             "required": "Choose a time zone.",
