@@ -122,6 +122,14 @@ def test_signing_in_asks_for_the_code_after_the_password(client: Client) -> None
     assert client.session[DEVICE_ID_SESSION_KEY] == device.persistent_id
 
 
+def test_the_second_step_lands_on_the_members_home(client: Client) -> None:
+    user = UserFactory()
+    device = _device_for(user)
+    code_page = _password_step(client, user)["Location"]
+    signed_in = client.post(code_page, {"otp_token": _code(_key(device))})
+    assert signed_in["Location"] == reverse("member_home")
+
+
 def test_a_wrong_code_does_not_sign_in(client: Client) -> None:
     user = UserFactory()
     device = _device_for(user)
