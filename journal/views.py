@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from contextlib import nullcontext
 from functools import wraps
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
@@ -37,6 +39,7 @@ from journal.forms import (
     ImportForm,
     InsightsForm,
     PromptsForm,
+    valid_time_zone,
 )
 from journal.imports import ImportRejected
 from journal.insights import insights_for
@@ -89,6 +92,16 @@ def _posted(request: MemberRequest) -> QueryDict | None:
     """The submitted form data, or None so a GET shows an unbound form (even an empty POST is
     bound, so it gets its error messages)."""
     return request.POST if request.method == "POST" else None
+
+
+def _valid_as_written(request: MemberRequest, form: EntryForm) -> bool:
+    """Validate `form`, reading its times in the zone the form names (journal.js puts the
+    browser's there when it fills in "now"), else in the member's own. For reading this one
+    submission only: nothing is remembered, and every time shown stays in the member's stored
+    zone (accounts.middleware), so it reads the same on every visit."""
+    zone = valid_time_zone(request.POST.get("tz", ""))
+    with timezone.override(ZoneInfo(zone)) if zone else nullcontext():
+        return form.is_valid()
 
 
 def _form_key(entry: Entry | None) -> str:
@@ -156,7 +169,7 @@ def entry_create(request: MemberRequest) -> HttpResponse:
     )
     status = 200
     if request.method == "POST":
-        if form.is_valid():
+        if _valid_as_written(request, form):
             try:
                 entry, created = services.entry_create_once(
                     owner=request.user,
@@ -190,7 +203,7 @@ def entry_update(request: MemberRequest, pk: uuid.UUID) -> HttpResponse:
     )
     status = 200
     if request.method == "POST":
-        if form.is_valid():
+        if _valid_as_written(request, form):
             try:
                 services.entry_update(entry=entry, **form.entry_fields())
             except ValidationError as error:
