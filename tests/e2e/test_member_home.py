@@ -78,7 +78,7 @@ def test_signing_in_lands_on_the_home(
 
 def test_a_new_time_zone_moves_every_time_shown_and_stays(member_page: Page, member: User) -> None:
     page = member_page
-    entry = EntryFactory(owner=member, occurred_at=MOMENT)
+    entry = EntryFactory.create(owner=member, occurred_at=MOMENT)
     page.goto(entry.get_absolute_url())
     expect(page.get_by_role("main")).to_contain_text("Monday 5 January 2026, 23:30")
 
