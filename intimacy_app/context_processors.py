@@ -20,6 +20,7 @@ def _site_links() -> dict[str, str]:
     # cached page's time; they cannot change while the process runs. Other templates use {% url %}.
     names = {
         "home": "home",
+        "member_home": "member_home",
         "safety": "safety",
         "privacy": "privacy",
         "patterns": "content:pattern_list",

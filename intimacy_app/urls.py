@@ -6,6 +6,7 @@ from django.urls import include, path
 from intimacy_app import views
 from intimacy_app.account_export import account_export_view
 from intimacy_app.accounts import urls as accounts_urls
+from intimacy_app.member_home import member_home
 
 admin.site.site_header = "Stay in the Room: content"
 admin.site.site_title = "Stay in the Room admin"
@@ -17,6 +18,7 @@ urlpatterns = [
     path("privacy/", views.privacy, name="privacy"),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
+    path("home/", member_home, name="member_home"),
     # Apps under their own prefix first: an include without one is tried pattern by pattern,
     # and a miss there costs more than a prefix that does not match.
     path("quiz/", include("quiz.urls")),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from contextlib import nullcontext
 from functools import wraps
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -44,7 +45,6 @@ from journal.imports import ImportRejected
 from journal.insights import insights_for
 from journal.models import Entry
 
-TIME_ZONE_KEY = "journal_time_zone"
 CHANGED_EVENT = "journalChanged"
 View = Callable[..., HttpResponse]
 
@@ -57,7 +57,7 @@ class MemberRequest(HttpRequest):
 
 
 def member_view(view: View) -> View:
-    """Members only, never cached, in the time zone the member's browser reported."""
+    """Members only, never cached. Times are in the member's stored zone (accounts.middleware)."""
 
     @wraps(view)
     def wrapper(request: MemberRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -68,9 +68,7 @@ def member_view(view: View) -> View:
                     f"{reverse('accounts:login')}?{urlencode({'next': here})}"
                 )
             return redirect_to_login(request.get_full_path())
-        zone = valid_time_zone(request.session.get(TIME_ZONE_KEY, ""))
-        with timezone.override(ZoneInfo(zone) if zone else None):
-            response = view(request, *args, **kwargs)
+        response = view(request, *args, **kwargs)
         add_never_cache_headers(response)
         patch_vary_headers(response, ["HX-Request"])
         return response
@@ -96,12 +94,14 @@ def _posted(request: MemberRequest) -> QueryDict | None:
     return request.POST if request.method == "POST" else None
 
 
-def _adopt_browser_time_zone(request: MemberRequest) -> None:
-    """Read times in the zone journal.js reported, and remember it for the member's pages."""
+def _valid_as_written(request: MemberRequest, form: EntryForm) -> bool:
+    """Validate `form`, reading its times in the zone the form names (journal.js puts the
+    browser's there when it fills in "now"), else in the member's own. For reading this one
+    submission only: nothing is remembered, and every time shown stays in the member's stored
+    zone (accounts.middleware), so it reads the same on every visit."""
     zone = valid_time_zone(request.POST.get("tz", ""))
-    if zone:
-        request.session[TIME_ZONE_KEY] = zone
-        timezone.activate(ZoneInfo(zone))
+    with timezone.override(ZoneInfo(zone)) if zone else nullcontext():
+        return form.is_valid()
 
 
 def _form_key(entry: Entry | None) -> str:
@@ -169,8 +169,7 @@ def entry_create(request: MemberRequest) -> HttpResponse:
     )
     status = 200
     if request.method == "POST":
-        _adopt_browser_time_zone(request)
-        if form.is_valid():
+        if _valid_as_written(request, form):
             try:
                 entry, created = services.entry_create_once(
                     owner=request.user,
@@ -204,8 +203,7 @@ def entry_update(request: MemberRequest, pk: uuid.UUID) -> HttpResponse:
     )
     status = 200
     if request.method == "POST":
-        _adopt_browser_time_zone(request)
-        if form.is_valid():
+        if _valid_as_written(request, form):
             try:
                 services.entry_update(entry=entry, **form.entry_fields())
             except ValidationError as error:

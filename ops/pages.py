@@ -97,6 +97,7 @@ PAGES: list[Page] = [
     Page("insights", "/journal/insights/", signed_in=True, target=SIGNED_IN_FLOOR),
     Page("insights, first view", "/journal/insights/", signed_in=True, first_view=True),
     Page("export (JSON)", "/journal/export/json/", signed_in=True),
+    Page("member home", "/home/", signed_in=True),
     Page("account (signed in)", "/account/", signed_in=True),
     Page("healthz", "/healthz"),
 ]

@@ -147,6 +147,8 @@ EXEMPT: dict[str, str] = {
 MEMBERS_ONLY: dict[str, dict[str, str]] = {
     "accounts:account": {},
     "accounts:sign_out_elsewhere": {},
+    "accounts:time_zone": {},
+    "member_home": {},
     "accounts:two_factor": {},
     "accounts:two_factor_disable": {},
     "accounts:backup_codes": {},

@@ -21,7 +21,6 @@ from intimacy_app.content.models import Pattern
 from intimacy_app.content.services import LoadReport, content_changed
 from journal import services
 from journal.models import Entry
-from journal.views import TIME_ZONE_KEY
 from tests.factories import UserFactory
 from tests.journal.factories import EntryFactory
 
@@ -145,9 +144,8 @@ def test_the_times_on_a_cached_page_follow_the_members_time_zone(
     client = _signed_in(member)
     assert "Monday 5 January 2026, 23:30" in client.get(LIST).text
 
-    session = client.session
-    session[TIME_ZONE_KEY] = "Asia/Tokyo"
-    session.save()
+    member.time_zone = "Asia/Tokyo"
+    member.save()
 
     assert "Tuesday 6 January 2026, 08:30" in client.get(LIST).text
 

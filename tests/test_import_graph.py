@@ -1,5 +1,5 @@
-"""The shared core (everything in intimacy_app but the two modules that compose the site: its
-URLs and the account-wide export) imports no feature app."""
+"""The shared core (everything in intimacy_app but the modules that compose the site: its URLs,
+the account-wide export and the member's home) imports no feature app."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-COMPOSITION = {ROOT / "intimacy_app" / "urls.py", ROOT / "intimacy_app" / "account_export.py"}
+COMPOSITION = {
+    ROOT / "intimacy_app" / name for name in ("urls.py", "account_export.py", "member_home.py")
+}
 CORE = [path for path in sorted((ROOT / "intimacy_app").rglob("*.py")) if path not in COMPOSITION]
 FEATURES = ("quiz", "journal")
 

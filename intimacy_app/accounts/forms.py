@@ -12,7 +12,12 @@ from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.http import HttpRequest
 from django.template import loader
 
-from intimacy_app.accounts.models import BACKUP_CODE_DIGITS, User
+from intimacy_app.accounts.models import (
+    BACKUP_CODE_DIGITS,
+    DEFAULT_TIME_ZONE,
+    User,
+    time_zone_names,
+)
 
 # What a taken address is told: not that it is taken, which would say who is a member.
 SIGNUP_REFUSED = (
@@ -22,7 +27,14 @@ SIGNUP_REFUSED = (
 
 
 class SignUpForm(BaseUserCreationForm):
-    """An e-mail address and a password; nothing else is asked."""
+    """An e-mail address and a password; nothing else is asked. The time zone is the browser's,
+    filled in by site.js; without JavaScript it stays UTC and the account page says so."""
+
+    time_zone = forms.CharField(
+        required=False,
+        widget=forms.HiddenInput(attrs={"data-browser-time-zone": True}),
+        initial=DEFAULT_TIME_ZONE,
+    )
 
     class Meta:
         model = User
@@ -34,6 +46,30 @@ class SignUpForm(BaseUserCreationForm):
         if User.objects.filter(email=email).exists():
             raise forms.ValidationError(SIGNUP_REFUSED)
         return email
+
+    def clean_time_zone(self) -> str:
+        """The browser's zone, or UTC: nobody can correct a hidden field, so an unknown name is
+        not an error here (the account page offers the choice later)."""
+        name = self.cleaned_data.get("time_zone") or ""
+        return name if name in time_zone_names() else DEFAULT_TIME_ZONE
+
+
+class TimeZoneForm(forms.Form):
+    """The zone the member's times are shown in: chosen from the list on the account page, or
+    the browser's, sent by the offer's button."""
+
+    time_zone = forms.ChoiceField(
+        label="Show my times in",
+        choices=lambda: [(name, name.replace("_", " ")) for name in time_zone_names()],
+        error_messages={
+            "required": "Choose a time zone.",
+            "invalid_choice": (
+                "“%(value)s” is not a time zone we know. Choose one from the list, such as "
+                "Europe/Berlin or America/New_York."
+            ),
+        },
+        help_text="Every time in your journal, insights and exports is shown in this zone.",
+    )
 
 
 class SignInForm(AuthenticationForm):

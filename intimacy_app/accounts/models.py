@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
+import zoneinfo
 from binascii import unhexlify
 from collections.abc import Iterator
 from typing import Any, ClassVar
@@ -12,6 +14,7 @@ from django.conf import settings
 from django.contrib.auth.base_user import BaseUserManager
 from django.contrib.auth.models import AbstractUser
 from django.contrib.sessions.base_session import AbstractBaseSession
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.crypto import salted_hmac
 from django_otp.models import Device, ThrottlingMixin, TimestampMixin
@@ -36,6 +39,28 @@ class MemberManager(BaseUserManager["User"]):
         return self.create_user(email, password, **extra)
 
 
+# Until the member's browser says otherwise (sign-up without JavaScript), times are shown in UTC.
+DEFAULT_TIME_ZONE = "UTC"
+
+
+@functools.cache
+def time_zone_names() -> tuple[str, ...]:
+    """Every IANA zone name this machine knows, sorted; the list cannot change while the
+    process runs, and reading it walks the zone files."""
+    return tuple(sorted(zoneinfo.available_timezones()))
+
+
+def validate_time_zone(name: str) -> None:
+    """A time zone is an IANA name such as "Europe/Berlin" that zoneinfo can load."""
+    if name not in time_zone_names():
+        raise ValidationError(
+            "%(name)s is not a time zone we know. Choose one from the list, such as "
+            "Europe/Berlin or America/New_York.",
+            code="invalid_time_zone",
+            params={"name": name[:64]},
+        )
+
+
 class User(AbstractUser):  # type: ignore[django-manager-missing]  # django-otp devices
     username = None  # type: ignore[assignment]
     first_name = None  # type: ignore[assignment]
@@ -48,6 +73,15 @@ class User(AbstractUser):  # type: ignore[django-manager-missing]  # django-otp 
     # under it (accounts.member_cache), and since it is read with the member on every request,
     # every worker sees a write at once.
     data_version = models.PositiveBigIntegerField(default=0, editable=False)
+    # Every time the member is shown (journal, insights, exports) is in this zone, activated per
+    # request by accounts.middleware, so a time reads the same on every visit and every device.
+    time_zone = models.CharField(
+        "time zone",
+        max_length=64,
+        default=DEFAULT_TIME_ZONE,
+        validators=[validate_time_zone],
+        help_text="An IANA name such as Europe/Berlin.",
+    )
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: ClassVar[list[str]] = []

@@ -21,6 +21,7 @@ from django_otp.oath import TOTP
 
 from intimacy_app.accounts.models import (
     BACKUP_CODE_DIGITS,
+    DEFAULT_TIME_ZONE,
     TOTP_DIGITS,
     TOTP_STEP_SECONDS,
     TOTP_TOLERANCE,
@@ -34,6 +35,7 @@ from intimacy_app.accounts.models import (
     staff_enrolment_digest,
     totp_key_reseal,
     totp_key_seal,
+    validate_time_zone,
 )
 from intimacy_app.crypto import DecryptionError
 
@@ -43,8 +45,17 @@ TOTP_DEVICE_NAME = "Authenticator app"
 
 
 @transaction.atomic
-def account_create(*, email: str, password: str) -> User:
-    return User.objects.create_user(email=email, password=password)
+def account_create(*, email: str, password: str, time_zone: str = DEFAULT_TIME_ZONE) -> User:
+    return User.objects.create_user(email=email, password=password, time_zone=time_zone)
+
+
+def time_zone_set(*, user: User, time_zone: str) -> User:
+    """Show the member's times in `time_zone` from now on (a name validate_time_zone accepts)."""
+    validate_time_zone(time_zone)
+    user.time_zone = time_zone
+    # No need to touch data_version: kept copies of pages are filed under the zone's name too.
+    user.save(update_fields=["time_zone"])
+    return user
 
 
 @transaction.atomic

@@ -28,6 +28,7 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("account/", views.account, name="account"),
+    path("account/time-zone/", views.time_zone, name="time_zone"),
     path("account/sign-out-elsewhere/", views.sign_out_elsewhere, name="sign_out_elsewhere"),
     path("account/two-step/", views.two_factor, name="two_factor"),
     path("account/two-step/off/", views.two_factor_disable, name="two_factor_disable"),

@@ -14,7 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.decorators import method_decorator
@@ -34,9 +34,11 @@ from intimacy_app.accounts.forms import (
     SecondStepForm,
     SignInForm,
     SignUpForm,
+    TimeZoneForm,
 )
 from intimacy_app.accounts.models import (
     BACKUP_CODE_DIGITS,
+    DEFAULT_TIME_ZONE,
     BackupCodes,
     User,
     totp_key_open,
@@ -51,6 +53,11 @@ PENDING_TOTP_KEY = "accounts.totp_key"
 STAFF_ENROLMENT_KEY = "accounts.staff_enrolment"
 WRONG_CODE = "That code did not match. Codes change every 30 seconds: try the newest one."
 WRONG_BACKUP_CODE = "That backup code did not match, or it has been used already."
+
+
+def _signed_in_home() -> str:
+    """Where signing in lands when `next` does not say: the member's home."""
+    return resolve_url(settings.LOGIN_REDIRECT_URL)
 
 
 def _safe_next(request: HttpRequest, fallback: str) -> str:
@@ -72,7 +79,7 @@ def _safe_next(request: HttpRequest, fallback: str) -> str:
 def signup(request: HttpRequest) -> HttpResponse:
     """Create an account and sign straight in; the same form sent again soon after signs in."""
     if request.user.is_authenticated:
-        return redirect("accounts:account")
+        return redirect(_signed_in_home())
     form = SignUpForm(request.POST or None)
     if request.method == "POST":
         user: User | None = None
@@ -81,7 +88,9 @@ def signup(request: HttpRequest) -> HttpResponse:
             # database goes away in between, nothing is kept and sending the form again works.
             with transaction.atomic():
                 user = services.account_create(
-                    email=form.cleaned_data["email"], password=form.cleaned_data["password1"]
+                    email=form.cleaned_data["email"],
+                    password=form.cleaned_data["password1"],
+                    time_zone=form.cleaned_data["time_zone"],
                 )
                 login(request, user, backend=MODEL_BACKEND)
                 request.session.save()
@@ -89,7 +98,7 @@ def signup(request: HttpRequest) -> HttpResponse:
             login(request, user, backend=MODEL_BACKEND)
         if user is not None:
             messages.success(request, "Welcome. Your account is ready.")
-            return redirect(_safe_next(request, str(reverse_lazy("accounts:account"))))
+            return redirect(_safe_next(request, _signed_in_home()))
     return render(request, "accounts/signup.html", {"form": form, "next": _safe_next(request, "")})
 
 
@@ -140,7 +149,7 @@ class SignInView(auth_views.LoginView):
 @require_http_methods(["GET", "POST"])
 def login_code(request: HttpRequest) -> HttpResponse:
     """The second step of signing in: the code from the member's authenticator app."""
-    next_url = _safe_next(request, str(reverse_lazy("accounts:account")))
+    next_url = _safe_next(request, _signed_in_home())
     if request.user.is_authenticated:
         return redirect(next_url)
     user_id = sessions.second_step_user_id(request.session)
@@ -261,15 +270,36 @@ class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
 def account(request: HttpRequest) -> HttpResponse:
     """The member's account page."""
     user: User = request.user  # type: ignore[assignment]
+    form = TimeZoneForm(initial={"time_zone": user.time_zone})
+    return render(request, "accounts/account.html", _account_context(user, form))
+
+
+def _account_context(user: User, time_zone_form: TimeZoneForm) -> dict[str, Any]:
     now = timezone.now()
     two_factor_on = selectors.two_factor_device(user=user) is not None
-    context = {
+    return {
         "two_factor_on": two_factor_on,
         "backup_codes_left": selectors.backup_codes_left(user=user) if two_factor_on else None,
         "session_idle": timeuntil(now + settings.MEMBER_SESSION_IDLE, now),
         "session_lifetime": timeuntil(now + settings.MEMBER_SESSION_LIFETIME, now),
+        "time_zone_form": time_zone_form,
+        "time_zone_unset": user.time_zone == DEFAULT_TIME_ZONE,
     }
-    return render(request, "accounts/account.html", context)
+
+
+@require_POST
+@login_required
+def time_zone(request: HttpRequest) -> HttpResponse:
+    """Show the member's times in another zone: chosen on the account page, or the browser's,
+    accepted from the offer on the member's home. Never changed without this request."""
+    user: User = request.user  # type: ignore[assignment]
+    form = TimeZoneForm(request.POST)
+    if not form.is_valid():
+        context = _account_context(user, form)
+        return render(request, "accounts/account.html", context, status=400)
+    services.time_zone_set(user=user, time_zone=form.cleaned_data["time_zone"])
+    messages.success(request, f"Your times are now shown in {user.time_zone.replace('_', ' ')}.")
+    return redirect(_safe_next(request, reverse("accounts:account")))
 
 
 @require_POST

@@ -71,7 +71,7 @@ def test_an_address_can_join_only_once_and_the_refusal_does_not_say_it_is_taken(
 
 def test_signup_only_follows_a_next_link_on_this_site(client: Client) -> None:
     response = _signup(client, "a@example.com", next="https://evil.example/")
-    assert response["Location"] == reverse("accounts:account")
+    assert response["Location"] == reverse("member_home")
 
 
 def test_signing_in_ignores_the_case_of_the_address(client: Client) -> None:

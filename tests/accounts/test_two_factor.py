@@ -122,6 +122,14 @@ def test_signing_in_asks_for_the_code_after_the_password(client: Client) -> None
     assert client.session[DEVICE_ID_SESSION_KEY] == device.persistent_id
 
 
+def test_the_second_step_lands_on_the_members_home(client: Client) -> None:
+    user = UserFactory()
+    device = _device_for(user)
+    code_page = _password_step(client, user)["Location"]
+    signed_in = client.post(code_page, {"otp_token": _code(_key(device))})
+    assert signed_in["Location"] == reverse("member_home")
+
+
 def test_a_wrong_code_does_not_sign_in(client: Client) -> None:
     user = UserFactory()
     device = _device_for(user)
@@ -185,7 +193,7 @@ def test_the_code_step_expires_after_five_minutes(client: Client) -> None:
 
 def test_members_without_it_sign_in_with_the_password_alone(client: Client) -> None:
     user = UserFactory()
-    assert _password_step(client, user)["Location"] == reverse("accounts:account")
+    assert _password_step(client, user)["Location"] == reverse("member_home")
     assert client.session[SESSION_KEY] == str(user.pk)
 
 

@@ -35,6 +35,10 @@ def test_a_visitor_joins_signs_out_signs_back_in_and_deletes_the_account(page: P
     page.get_by_role("main").get_by_role("button", name=re.compile("create|join", re.I)).click()
 
     expect(page.get_by_role("status")).to_contain_text(re.compile("welcome", re.I))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Welcome back")
+    browser_zone = page.evaluate("Intl.DateTimeFormat().resolvedOptions().timeZone")
+    assert User.objects.get(email=EMAIL).time_zone == browser_zone
+    main_nav.get_by_role("link", name="Account").click()
     expect(page.get_by_role("main")).to_contain_text(EMAIL)
     check_page(page, "account")
 
@@ -51,7 +55,8 @@ def test_a_visitor_joins_signs_out_signs_back_in_and_deletes_the_account(page: P
     check_page(page, "login-refused")
     page.get_by_label(re.compile("password", re.I)).fill(PASSWORD)
     sign_in.click()
-    expect(page.get_by_role("main")).to_contain_text(EMAIL)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Welcome back")
+    main_nav.get_by_role("link", name="Account").click()
 
     # Signed in a moment ago, so deleting asks no password again (recent_auth_required).
     page.get_by_role("link", name=re.compile("delete", re.I)).click()

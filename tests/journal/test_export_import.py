@@ -368,9 +368,8 @@ def test_deleting_everything_needs_the_tick(member_client: Client, journal: list
 def test_every_export_writes_times_in_the_members_zone_and_names_it(
     member_client: Client, member: User
 ) -> None:
-    session = member_client.session
-    session["journal_time_zone"] = "Europe/Berlin"
-    session.save()
+    member.time_zone = "Europe/Berlin"
+    member.save()
     EntryFactory(owner=member, occurred_at=dt.datetime(2026, 7, 1, 10, 30, tzinfo=dt.UTC))
 
     document = json.loads(_export(member_client).content)

@@ -270,18 +270,42 @@ def test_a_rejected_form_keeps_what_was_written(member_client: Client) -> None:
     assert "My own words" in response.text
 
 
-def test_times_are_read_in_the_zone_the_browser_reported(
+def test_times_are_read_and_shown_in_the_members_stored_zone(
     member_client: Client, member: User
 ) -> None:
-    _post_entry(member_client, occurred_at="2024-05-04T21:30", tz="Australia/Sydney")
+    member.time_zone = "Australia/Sydney"
+    member.save()
+    _post_entry(member_client, occurred_at="2024-05-04T21:30")
     entry = Entry.objects.get()
     assert entry.occurred_at == dt.datetime(2024, 5, 4, 11, 30, tzinfo=dt.UTC)
     assert "21:30" in member_client.get(entry.get_absolute_url()).text
 
 
-def test_an_unknown_time_zone_is_ignored(member_client: Client) -> None:
+def test_a_forms_times_are_read_in_the_zone_it_was_written_in(
+    member_client: Client, member: User
+) -> None:
+    # journal.js fills in "now" from the browser's clock and names the browser's zone.
+    _post_entry(member_client, occurred_at="2024-05-04T21:30", tz="Australia/Sydney")
+    entry = Entry.objects.get()
+    assert entry.occurred_at == dt.datetime(2024, 5, 4, 11, 30, tzinfo=dt.UTC)
+    member.refresh_from_db()
+    assert member.time_zone == "UTC"
+    assert "11:30" in member_client.get(entry.get_absolute_url()).text
+
+
+def test_an_unknown_time_zone_in_a_form_is_ignored(member_client: Client) -> None:
     _post_entry(member_client, occurred_at="2024-05-04T21:30", tz="Mars/Olympus")
     assert Entry.objects.get().occurred_at == dt.datetime(2024, 5, 4, 21, 30, tzinfo=dt.UTC)
+
+
+def test_saving_an_entry_never_moves_the_times_of_the_next_visit(
+    member_client: Client, member: User
+) -> None:
+    entry = EntryFactory(owner=member, occurred_at=dt.datetime(2026, 1, 5, 0, 53, tzinfo=dt.UTC))
+    before = member_client.get(entry.get_absolute_url()).text
+    _post_entry(member_client, occurred_at="2024-05-04T21:30", tz="Europe/Berlin")
+    assert "00:53" in before
+    assert "00:53" in member_client.get(entry.get_absolute_url()).text
 
 
 # --- The follow-up question ----------------------------------------------------------------------
