@@ -20,13 +20,11 @@ from django.views.decorators.http import require_GET
 from intimacy_app.accounts.models import User
 from journal.models import Entry
 from journal.selectors import entries_of, pending_follow_up
+from quiz import scoring
 from quiz.models import Attempt, PatternScore
 from quiz.selectors.results import latest_result
 
 RECENT_WEEKS = 4
-# A retake sooner than about three weeks says more about remembering the last answers than
-# about change (the quiz's own rule for judging a change between two results).
-RETAKE_AFTER = timedelta(days=21)
 STRONGEST_SHOWN = 3
 
 
@@ -76,7 +74,7 @@ def latest_quiz(*, user: User) -> LatestQuiz | None:
     return LatestQuiz(
         attempt=attempt,
         strongest=published[:STRONGEST_SHOWN],
-        retake_from=attempt.completed_at + RETAKE_AFTER,
+        retake_from=scoring.retake_from(attempt.completed_at),
     )
 
 

@@ -15,6 +15,7 @@ import statistics
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 SCALE_MIN = 1
@@ -277,6 +278,11 @@ def likely_range(score: float, *, sem: float) -> tuple[int, int]:
     low = max(0.0, score - sem)
     high = min(100.0, score + sem)
     return math.floor(low + 0.5), math.floor(high + 0.5)
+
+
+def retake_from(completed_at: datetime) -> datetime:
+    """The first moment a retake after a result finished at `completed_at` is judged for change."""
+    return completed_at + timedelta(days=MIN_DAYS_BETWEEN_JUDGED_RETAKES)
 
 
 def reliable_change_threshold(*, sd: float, alpha: float) -> float:

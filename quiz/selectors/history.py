@@ -6,7 +6,7 @@ from __future__ import annotations
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import cast
 
@@ -82,8 +82,7 @@ class Track:
     @property
     def retake_from(self) -> datetime:
         """When a retake on this track would next be judged for change."""
-        days = timedelta(days=scoring.MIN_DAYS_BETWEEN_JUDGED_RETAKES)
-        return cast(datetime, self.latest.completed_at) + days
+        return scoring.retake_from(cast(datetime, self.latest.completed_at))
 
 
 @dataclass

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import StrEnum
 
 from django.db.models import Prefetch
@@ -135,9 +135,7 @@ def attempt_result(*, attempt: Attempt) -> Result:
         overall_likely=_likely(figures, "", attempt.overall_score),
         suggest_support=suggest,
         support=support,
-        retake_from=attempt.completed_at + timedelta(days=scoring.MIN_DAYS_BETWEEN_JUDGED_RETAKES)
-        if attempt.completed_at
-        else None,
+        retake_from=scoring.retake_from(attempt.completed_at) if attempt.completed_at else None,
     )
 
 
