@@ -51,14 +51,19 @@ def _broken(request: HttpRequest) -> HttpResponse:
     raise ValueError("a bug, not an outage")
 
 
-def _loses_its_connection(request: HttpRequest) -> HttpResponse:
-    connection.ensure_connection()
+def _lose_the_connection_in_use() -> None:
+    """The request has read something (so Django's health check of the connection is done),
+    then the server drops the connection."""
+    Pattern.objects.exists()
     _terminate_backend(connection.connection.info.backend_pid)
+
+
+def _loses_its_connection(request: HttpRequest) -> HttpResponse:
+    _lose_the_connection_in_use()
     return HttpResponse(str(Pattern.objects.count()))
 
 
-# Both change a session the server keeps (one with a member in it); a visitor's is kept in
-# their cookie and saving it cannot fail.
+# Both change the session, which is saved to the database on the way out.
 def _changes_the_session(request: HttpRequest) -> HttpResponse:
     request.session[PENDING_USER] = 1
     return HttpResponse("answered; the session is saved on the way out")
@@ -66,8 +71,7 @@ def _changes_the_session(request: HttpRequest) -> HttpResponse:
 
 def _loses_its_connection_before_the_session_is_saved(request: HttpRequest) -> HttpResponse:
     request.session[PENDING_USER] = 1
-    connection.ensure_connection()
-    _terminate_backend(connection.connection.info.backend_pid)
+    _lose_the_connection_in_use()
     return HttpResponse("answered; the session is saved on the way out")
 
 
