@@ -118,7 +118,7 @@ class Entry(models.Model):
     )
     action = models.CharField("what I did", max_length=10, choices=Action, blank=True)
     patterns = models.ManyToManyField(
-        Pattern, blank=True, related_name="+", verbose_name="withdrawal moves"
+        Pattern, blank=True, related_name="+", verbose_name="withdrawal patterns"
     )
     feelings = models.ManyToManyField(Feeling, blank=True, related_name="+")
     alarm_check = models.CharField(
