@@ -188,7 +188,8 @@ class EntryForm(forms.ModelForm):
             for name in RADIOS:
                 if name in self.fields:
                     radio = cast(forms.ChoiceField, self.fields[name])
-                    radio.choices = [choice for choice in radio.choices if choice[0] != ""]
+                    choices = cast(list[tuple[Any, str]], radio.choices)
+                    radio.choices = [choice for choice in choices if choice != SKIP]
             if not self.is_bound:
                 # Ready to type the moment the page opens (focus-after-swap does it inline).
                 self.fields["situation"].widget.attrs.update(

@@ -235,7 +235,7 @@ def entry_delete(request: MemberRequest, pk: uuid.UUID) -> HttpResponse:
             return _changed(
                 render(request, "journal/entry_confirm_delete.html#deleted", {"entry": entry})
             )
-        return redirect(f"{reverse('journal:list')}?{urlencode({'deleted': entry.pk})}")
+        return redirect(f"{reverse('journal:list')}?{urlencode({'deleted': str(entry.pk)})}")
     return _page(request, "journal/entry_confirm_delete.html", "confirm", {"entry": entry})
 
 
