@@ -465,7 +465,8 @@ def test_text_that_cannot_be_decrypted_is_named_not_shown(
 
 
 def test_insights_draw_charts_with_text_alternatives(member_client: Client, member: User) -> None:
-    EntryFactory.create_batch(3, owner=member, action="stayed")
+    EntryFactory.create_batch(2, owner=member, action="stayed")
+    EntryFactory(owner=member, occurred_at=timezone.now() - dt.timedelta(weeks=2))
     page = member_client.get(reverse("journal:insights")).text
     assert page.count('role="img"') == 3
     for chart in ("moments", "urge", "stayed"):
@@ -474,6 +475,16 @@ def test_insights_draw_charts_with_text_alternatives(member_client: Client, memb
     assert "<table" in page
     assert "3 moments in 12 weeks" in page
     assert "Your quiz profile beside your journal" in page
+
+
+def test_one_weeks_moments_are_a_sentence_not_eleven_empty_weeks(
+    member_client: Client, member: User
+) -> None:
+    EntryFactory.create_batch(2, owner=member)
+    page = member_client.get(reverse("journal:insights")).text
+    assert 'role="img"' not in page
+    assert "2 moments in 12 weeks" in page
+    assert "once moments are noted in two different weeks" in page
 
 
 def test_insights_of_an_empty_journal_invite(member_client: Client) -> None:
@@ -545,7 +556,7 @@ def test_pages_use_the_same_few_queries_however_long_the_journal(
     with django_assert_num_queries(queries):
         response = member_client.get(url, params)
     assert response.status_code == 200
-    assert ('class="entry-card"' if url == LIST else 'role="img"') in response.text
+    assert ('class="entry-card"' if url == LIST else "Moments noted") in response.text
 
 
 @pytest.mark.parametrize("count", [10, 1_000])
