@@ -15,7 +15,7 @@ from intimacy_app.accounts.models import User
 from journal.models import Entry
 from tests.e2e.helpers import check_accessibility, check_page
 
-SITUATION = re.compile("what was happening", re.I)
+SITUATION = re.compile("what happened", re.I)
 
 
 def log_a_moment(page: Page, situation: str) -> None:
