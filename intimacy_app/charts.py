@@ -133,10 +133,10 @@ def sparkline(values: Sequence[float]) -> Sparkline:
 
 # --- Weeks along the bottom: the journal's insights ----------------------------------------------
 
-# Narrow on purpose: the SVG scales to its box, and on a 390 px phone the box is about 360 px
+# Narrow on purpose: the SVG scales to its box, and on a 390 px phone the box is about 350 px
 # wide, so text set at AXIS_FONT units reads at AXIS_FONT CSS px or more there (a 640-wide
 # chart shrank it to 7 px). A few labels along the bottom, so they never run into each other.
-WIDTH = 360
+WIDTH = 340
 HEIGHT = 200
 LEFT = 40
 RIGHT = 8

@@ -92,5 +92,5 @@ def test_week_labels_stay_few_and_the_latest_week_is_labelled() -> None:
 
 
 def test_the_charts_are_narrow_enough_to_keep_12px_text_on_a_390px_phone() -> None:
-    # A 390 px screen leaves about 360 px for the chart; the SVG scales by that over WIDTH.
-    assert charts.AXIS_FONT * 360 / charts.WIDTH >= 12
+    # A 390 px screen leaves about 350 px for the chart; the SVG scales by that over WIDTH.
+    assert charts.AXIS_FONT * 350 / charts.WIDTH >= 12

@@ -164,7 +164,7 @@ def test_undo_without_javascript(
     expect(page).to_have_url(re.compile(r"/journal/\?deleted="))
     expect(page.get_by_role("status").first).to_contain_text("Deleted.")
     expect(page.locator("#results")).not_to_contain_text("Kept after all.")
-    check_page(page, "journal-deleted-no-script")
+    # (No check_page here: axe runs as a script, which this page has switched off.)
     page.get_by_role("button", name=re.compile("^Undo")).click()
     expect(page).to_have_url(re.compile(str(entry.pk)))
     expect(page.get_by_text("Kept after all.")).to_be_visible()
