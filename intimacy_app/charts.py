@@ -20,6 +20,8 @@ SCORE_TRACK = 272
 SCORE_ROW = 34
 SCORE_TOP = 20
 SCORE_BAR = 10
+# How far a dashed guide reaches above and below a bar: less than the gap to the next label.
+SCORE_GUIDE_OVERHANG = 3
 
 SPARK_WIDTH = 120
 SPARK_HEIGHT = 32
@@ -28,6 +30,10 @@ SPARK_PAD = 4
 
 @dataclass(frozen=True)
 class Bar:
+    """One row: its label on top, the bar below. `row_y`/`row_height` span the whole row (a
+    link's target area); the dashed guides are drawn only from `guide_top` to `guide_bottom`,
+    over the bar's track, so they never cross the label above it."""
+
     label: str
     score: float
     band: str
@@ -35,6 +41,10 @@ class Bar:
     bar_y: float
     width: float
     value_y: float
+    row_y: float
+    row_height: float
+    guide_top: float
+    guide_bottom: float
 
 
 @dataclass(frozen=True)
@@ -72,6 +82,10 @@ def score_bars(
                 bar_y=top + 17,
                 width=_score_x(score),
                 value_y=top + 26,
+                row_y=top,
+                row_height=SCORE_ROW,
+                guide_top=top + 17 - SCORE_GUIDE_OVERHANG,
+                guide_bottom=top + 17 + SCORE_BAR + SCORE_GUIDE_OVERHANG,
             )
         )
     height = SCORE_TOP + len(rows) * SCORE_ROW + 4
@@ -119,13 +133,17 @@ def sparkline(values: Sequence[float]) -> Sparkline:
 
 # --- Weeks along the bottom: the journal's insights ----------------------------------------------
 
-WIDTH = 640
-HEIGHT = 220
+# Narrow on purpose: the SVG scales to its box, and on a 390 px phone the box is about 350 px
+# wide, so text set at AXIS_FONT units reads at AXIS_FONT CSS px or more there (a 640-wide
+# chart shrank it to 7 px). A few labels along the bottom, so they never run into each other.
+WIDTH = 340
+HEIGHT = 200
 LEFT = 40
 RIGHT = 8
 TOP = 12
 BOTTOM = 30
-MAX_X_LABELS = 13
+AXIS_FONT = 12
+MAX_X_LABELS = 4
 
 
 @dataclass(frozen=True)
@@ -203,10 +221,12 @@ def _frame(
     ]
     slot = (WIDTH - LEFT - RIGHT) / max(len(points), 1)
     every = math.ceil(len(points) / MAX_X_LABELS) or 1
+    # Counted back from the latest week, which is always labelled.
+    last = len(points) - 1
     x_labels = [
         Tick(position=LEFT + slot * (index + 0.5), text=label)
         for index, (label, _) in enumerate(points)
-        if index % every == 0
+        if (last - index) % every == 0
     ]
     return top, slot, gridlines, x_labels
 

@@ -20,7 +20,11 @@ from journal.insights import INSIGHT_PERIODS
 from journal.models import MEMBER_FIELDS, TEXT_MAX_LENGTH, Entry
 from journal.selectors import EntryFilters
 
-SKIP = ("", "Skip")
+# Offered when editing, so an answer can be taken back; a new entry simply leaves it unticked.
+SKIP = ("", "Not said")
+RADIOS = ("with_whom", "urge_strength", "action", "alarm_check", "tried")
+# What the quick capture asks; the rest of the form is behind "Add more".
+QUICK_FIELDS = ("situation", "with_whom", "urge_strength")
 TEXT_ERRORS = {
     "max_length": "Please keep this under 4,000 characters (it has %(show_value)d).",
     "null_characters_not_allowed": "This contains a NUL character, which cannot be saved.",
@@ -78,16 +82,16 @@ class EntryForm(forms.ModelForm):
             "required": "Please say when it happened, or leave the time as it was.",
         },
     )
-    situation = _text("What was happening?", rows=3, required=True, help_text="A line is enough.")
+    situation = _text("What happened?", rows=2, required=True, help_text="A line is enough.")
     with_whom = _radio(Entry.WithWhom.choices, "Who was it with?")
     urge_strength = forms.TypedChoiceField(
-        label="How strong was the urge to pull away?",
+        label="How strong was the pull to leave?",
         choices=[*((n, str(n)) for n in range(11)), SKIP],
         coerce=int,
         empty_value=None,
         required=False,
-        widget=forms.RadioSelect,
         help_text="0 is barely there, 10 is overwhelming.",
+        widget=forms.RadioSelect,
     )
     body = _text("What did it feel like in your body?")
     story = _text(
@@ -113,13 +117,14 @@ class EntryForm(forms.ModelForm):
         model = Entry
         fields = MEMBER_FIELDS
         labels = {
-            "patterns": "Which moves showed up?",
+            "patterns": "Which patterns showed up?",
             "feelings": "What were you feeling?",
             "next_time_capacity": "Next time, what would you like to try?",
         }
         widgets = {
             "patterns": forms.CheckboxSelectMultiple,
-            "feelings": forms.CheckboxSelectMultiple,
+            # Drawn box by box in the template (a common few, then "More feelings").
+            "feelings": forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
         }
         field_classes = {
             "patterns": ContentMultipleChoiceField,
@@ -145,14 +150,19 @@ class EntryForm(forms.ModelForm):
         patterns.queryset = _with_current(Pattern, None if adding else instance.patterns.all())
         feelings = cast(forms.ModelMultipleChoiceField, self.fields["feelings"])
         feelings.queryset = _with_current(Feeling, None if adding else instance.feelings.all())
-        # Grouped for the eye (tender, afraid, ...); validation still uses the queryset.
-        group_names = dict(Feeling.Group.choices)
-        grouped: dict[str, list[tuple[int, str]]] = {}
-        for feeling in feelings.queryset:
-            grouped.setdefault(str(group_names[feeling.group]), []).append(
-                (feeling.pk, feeling.name)
-            )
-        feelings.choices = list(grouped.items())
+        # A few common feelings first (each group's first, and any already ticked), the rest
+        # behind "More feelings"; validation still uses the queryset.
+        ticked = {str(getattr(value, "pk", value)) for value in self["feelings"].value() or []}
+        common: list[tuple[int, str]] = []
+        others: list[tuple[int, str]] = []
+        groups_seen: set[str] = set()
+        for feeling in feelings.queryset.order_by("group", "order", "pk"):
+            first = feeling.group not in groups_seen
+            groups_seen.add(feeling.group)
+            chosen = common if first or str(feeling.pk) in ticked else others
+            chosen.append((feeling.pk, feeling.name))
+        self.common_feeling_count = len(common)
+        feelings.choices = [*common, *others]
         capacity = cast(forms.ModelChoiceField, self.fields["next_time_capacity"])
         current = [instance.next_time_capacity] if instance.next_time_capacity else None
         capacity.queryset = _with_current(Capacity, current)
@@ -175,6 +185,16 @@ class EntryForm(forms.ModelForm):
                 "occurred_at", timezone.localtime().replace(second=0, microsecond=0)
             )
             self.initial["submission_token"] = uuid.uuid4()
+            for name in RADIOS:
+                if name in self.fields:
+                    radio = cast(forms.ChoiceField, self.fields[name])
+                    choices = cast(list[tuple[Any, str]], radio.choices)
+                    radio.choices = [choice for choice in choices if choice != SKIP]
+            if not self.is_bound:
+                # Ready to type the moment the page opens (focus-after-swap does it inline).
+                self.fields["situation"].widget.attrs.update(
+                    {"autofocus": True, "data-focus-after-swap": True}
+                )
         else:
             del self.fields["submission_token"]
         for name in self.unreadable:
@@ -182,6 +202,28 @@ class EntryForm(forms.ModelForm):
                 "This part could not be read. Leave it empty to keep what is stored, or write "
                 "something new to replace it."
             )
+
+    def feeling_choices(self) -> tuple[list[Any], list[Any]]:
+        """The feelings' checkboxes: (the common few, the rest)."""
+        boxes = list(self["feelings"])
+        return boxes[: self.common_feeling_count], boxes[self.common_feeling_count :]
+
+    @property
+    def more_open(self) -> bool:
+        """Whether "Add more" starts open: when editing, or when something in it was filled
+        in or needs another look."""
+        if not self.instance._state.adding:
+            return True
+        more = [
+            name
+            for name in self.fields
+            if name not in QUICK_FIELDS and self[name].is_hidden is False
+        ]
+        if any(name in self.errors for name in more):
+            return True
+        return bool(self.initial.get("patterns")) or (
+            self.is_bound and any(self.data.get(name) for name in more if name != "occurred_at")
+        )
 
     @property
     def plan(self) -> str:
@@ -194,7 +236,7 @@ class EntryForm(forms.ModelForm):
         return "something of your own"
 
     def picked_patterns(self) -> list[Pattern]:
-        """The moves ticked in this form as shown (submitted, or the entry's own)."""
+        """The patterns ticked in this form as shown (submitted, or the entry's own)."""
         picked = {str(getattr(value, "pk", value)) for value in self["patterns"].value() or []}
         queryset = cast(forms.ModelMultipleChoiceField, self.fields["patterns"]).queryset
         return [pattern for pattern in queryset or () if str(pattern.pk) in picked]
@@ -231,12 +273,12 @@ class EntryFilterForm(forms.Form):
         error_messages={"max_length": "Please search for fewer than 200 characters."},
     )
     pattern = forms.ModelChoiceField(
-        label="Move",
+        label="Pattern",
         queryset=Pattern.objects.published(),
         to_field_name="slug",
         required=False,
-        empty_label="Any move",
-        error_messages={"invalid_choice": "There is no move with that name."},
+        empty_label="Any pattern",
+        error_messages={"invalid_choice": "There is no pattern with that name."},
     )
     with_whom = forms.ChoiceField(
         label="With", choices=[("", "Anyone"), *Entry.WithWhom.choices], required=False
@@ -286,14 +328,14 @@ class EntryFilterForm(forms.Form):
 
 
 class PromptsForm(forms.Form):
-    """The moves ticked so far, sent when the ticks change, to choose prompts for them."""
+    """The patterns ticked so far, sent when the ticks change, to choose prompts for them."""
 
     patterns = ContentMultipleChoiceField(
         queryset=Pattern.objects.published(),
         required=False,
         error_messages={
-            "invalid_choice": "There is no move with that id.",
-            "invalid_pk_value": "There is no move with that id.",
+            "invalid_choice": "There is no pattern with that id.",
+            "invalid_pk_value": "There is no pattern with that id.",
         },
     )
 

@@ -129,6 +129,17 @@ class Insights:
         return 100 * sum(week.stayed for week in self.by_week) / acted if acted else None
 
     @property
+    def weeks_noted(self) -> int:
+        """How many weeks of the period have a moment in them."""
+        return sum(1 for week in self.by_week if week.moments)
+
+    @property
+    def shows_trend(self) -> bool:
+        """Whether the weekly charts have something to show: two weeks with moments, at least
+        (one week's bar beside eleven empty ones says nothing a sentence cannot)."""
+        return self.weeks_noted >= 2
+
+    @property
     def busiest_week(self) -> Week:
         return max(self.by_week, key=lambda week: (week.moments, week.start))
 

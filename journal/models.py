@@ -22,6 +22,8 @@ TEXT_MAX_LENGTH = 4000
 # A phone's clock and ours may disagree a little; anything later than this is a mistake.
 FUTURE_SKEW = timedelta(minutes=10)
 EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+# How long a deleted entry can be brought back; after that it is purged for good.
+UNDO_WINDOW = timedelta(minutes=10)
 ENCRYPTED_FIELDS = ("situation", "body", "story", "next_time_note", "follow_up_note")
 # What a member writes in an entry, in the order the form asks it; the form and the CSV share it.
 MEMBER_FIELDS = (
@@ -45,8 +47,21 @@ MEMBER_FIELDS = (
 
 class EntryQuerySet(models.QuerySet["Entry"]):
     def owned_by(self, user: AbstractBaseUser | AnonymousUser) -> EntryQuerySet:
+        """The member's entries, without those deleted (and waiting to be purged)."""
+        return self.held_by(user).filter(deleted_at__isnull=True)
+
+    def held_by(self, user: AbstractBaseUser | AnonymousUser) -> EntryQuerySet:
+        """Every row of the member's journal, deleted ones included: for writes only."""
         # An anonymous visitor owns nothing (and has no pk to match).
         return self.filter(owner_id=user.pk) if user.is_authenticated else self.none()
+
+    def undoable(self, now: datetime) -> EntryQuerySet:
+        """Entries deleted recently enough to be brought back."""
+        return self.filter(deleted_at__gt=now - UNDO_WINDOW)
+
+    def expired(self, now: datetime) -> EntryQuerySet:
+        """Entries deleted longer ago than the undo window: to be purged."""
+        return self.filter(deleted_at__lte=now - UNDO_WINDOW)
 
     def newest_first(self) -> EntryQuerySet:
         return self.order_by("-occurred_at", "-created_at")
@@ -103,7 +118,7 @@ class Entry(models.Model):
     )
     action = models.CharField("what I did", max_length=10, choices=Action, blank=True)
     patterns = models.ManyToManyField(
-        Pattern, blank=True, related_name="+", verbose_name="withdrawal moves"
+        Pattern, blank=True, related_name="+", verbose_name="withdrawal patterns"
     )
     feelings = models.ManyToManyField(Feeling, blank=True, related_name="+")
     alarm_check = models.CharField(
@@ -143,6 +158,9 @@ class Entry(models.Model):
     # Set by the services (not auto_now) so an import keeps the original timestamps.
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(default=timezone.now, editable=False)
+    # Set when the member deletes the entry: it then stays out of every read (lists, search,
+    # insights, exports) and can be brought back for UNDO_WINDOW, after which it is purged.
+    deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = EntryQuerySet.as_manager()
 

@@ -14,6 +14,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.paginator import Page, Paginator
 from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from intimacy_app.accounts.models import User
 from intimacy_app.content.models import Capacity, Feeling, Pattern, Prompt
@@ -58,6 +59,15 @@ def entry_get(*, user: Member, pk: uuid.UUID) -> Entry:
         .prefetch_related("patterns", "feelings")
     )
     return get_object_or_404(queryset, pk=pk)
+
+
+def entry_undoable(*, user: Member, pk: str) -> Entry | None:
+    """The member's entry `pk` if it was deleted recently enough to be brought back."""
+    try:
+        key = uuid.UUID(pk)
+    except ValueError:
+        return None
+    return Entry.objects.held_by(user).undoable(timezone.now()).filter(pk=key).first()
 
 
 def entry_list(*, user: Member, filters: EntryFilters | None = None) -> QuerySet[Entry]:

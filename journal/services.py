@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TypedDict, Unpack
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -89,7 +90,9 @@ def entry_create_once(
     """
     if submission_token is None:
         return entry_create(owner=owner, **fields), True
-    earlier = Entry.objects.owned_by(owner).filter(submission_token=submission_token).first()
+    earlier = Entry.objects.held_by(owner).filter(submission_token=submission_token).first()
+    if earlier is not None and earlier.deleted_at is not None:
+        raise ValidationError("This moment was saved, then deleted. Log it again as new.")
     if earlier is not None:
         return earlier, False
     try:
@@ -128,17 +131,48 @@ def entry_update(*, entry: Entry, **fields: Unpack[EntryFields]) -> Entry:
 
 @transaction.atomic
 def entry_delete(*, entry: Entry) -> None:
-    """Delete one entry for good; entries that followed up on it keep their own words."""
+    """Delete one entry, undoably for UNDO_WINDOW; entries that followed up on it keep their
+    own words but no longer point at it (as after a delete for good).
+
+    The member's entries deleted longer ago are purged now.
+    """
+    now = timezone.now()
+    entries_purge_deleted(owner=entry.owner, now=now)
+    Entry.objects.filter(follows_up=entry).update(follows_up=None)
+    entry.deleted_at = now
+    entry.save(update_fields=["deleted_at"])
     data_changed(owner_id=entry.owner_id)
-    entry.delete()
+
+
+@transaction.atomic
+def entry_restore(*, owner: User, pk: uuid.UUID) -> Entry:
+    """Bring back an entry `owner` deleted within UNDO_WINDOW.
+
+    Raises Entry.DoesNotExist when there is no such entry, or it is too late.
+    """
+    entry = Entry.objects.held_by(owner).undoable(timezone.now()).get(pk=pk)
+    entry.deleted_at = None
+    entry.save(update_fields=["deleted_at"])
+    data_changed(owner_id=owner.pk)
+    return entry
+
+
+def entries_purge_deleted(*, owner: User | None = None, now: datetime | None = None) -> int:
+    """Delete for good the entries deleted longer ago than UNDO_WINDOW (of one owner, or of
+    everyone); returns how many."""
+    expired = Entry.objects.expired(now or timezone.now())
+    if owner is not None:
+        expired = expired.filter(owner_id=owner.pk)
+    _, deleted = expired.delete()
+    return deleted.get(Entry._meta.label, 0)
 
 
 @transaction.atomic
 def entries_delete_all(*, owner: User) -> int:
-    """Delete every entry in `owner`'s journal; returns how many there were."""
-    entries = Entry.objects.owned_by(owner)
-    count = entries.count()
-    entries.delete()
+    """Delete every entry in `owner`'s journal for good, deleted ones waiting for their undo
+    included; returns how many the member could still see."""
+    count = Entry.objects.owned_by(owner).count()
+    Entry.objects.held_by(owner).delete()
     data_changed(owner_id=owner.pk)
     return count
 

@@ -13,6 +13,7 @@ urlpatterns = [
     path("<uuid:pk>/", views.entry_detail, name="detail"),
     path("<uuid:pk>/edit/", views.entry_update, name="update"),
     path("<uuid:pk>/delete/", views.entry_delete, name="delete"),
+    path("<uuid:pk>/undo-delete/", views.entry_undo_delete, name="undo_delete"),
     path("insights/", views.insights, name="insights"),
     path("export/", views.export, name="export"),
     path("export/<slug:fmt>/", views.export_file, name="export_file"),

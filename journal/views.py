@@ -24,7 +24,7 @@ from django.utils.cache import add_never_cache_headers, patch_vary_headers
 from django.utils.functional import SimpleLazyObject
 from django.utils.http import urlencode
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 from django_htmx.middleware import HtmxDetails
 
@@ -125,6 +125,8 @@ def entry_list(request: MemberRequest) -> HttpResponse:
     context: dict[str, Any] = {
         "filter_form": form,
         "filters": filters,
+        # Without JavaScript a delete lands here, with the way to undo it.
+        "undoable": selectors.entry_undoable(user=request.user, pk=query.pop("deleted", [""])[0]),
         # Read only when the kept copy of the list is missing or out of date (member_cache).
         "page": SimpleLazyObject(
             lambda: selectors.entry_page(user=request.user, filters=filters, number=number)
@@ -181,7 +183,7 @@ def entry_create(request: MemberRequest) -> HttpResponse:
             else:
                 if request.htmx:
                     response = render(request, "journal/entry_form.html#saved", {"entry": entry})
-                    return trigger_client_event(response, CHANGED_EVENT)
+                    return _changed(response)
                 if created:
                     messages.success(request, "Saved. It's in your journal now.")
                     return redirect("journal:list")
@@ -211,7 +213,8 @@ def entry_update(request: MemberRequest, pk: uuid.UUID) -> HttpResponse:
             else:
                 if request.htmx:
                     entry = selectors.entry_get(user=request.user, pk=pk)
-                    return render(request, "journal/entry_detail.html#card", {"entry": entry})
+                    context = {"entry": entry, "notice": "Your changes are saved."}
+                    return _changed(render(request, "journal/entry_detail.html#updated", context))
                 messages.success(request, "Your changes are saved.")
                 return redirect(entry)
         status = 400
@@ -222,21 +225,44 @@ def entry_update(request: MemberRequest, pk: uuid.UUID) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @member_view
 def entry_delete(request: MemberRequest, pk: uuid.UUID) -> HttpResponse:
-    """Ask first, then delete (POST only)."""
+    """Ask first, then delete (POST only), with a way to undo it for a few minutes."""
     entry = selectors.entry_get(user=request.user, pk=pk)
     if request.method == "POST":
         services.entry_delete(entry=entry)
         if request.htmx:
-            return render(request, "journal/entry_confirm_delete.html#deleted")
-        messages.success(request, "That entry is deleted.")
-        return redirect("journal:list")
+            return _changed(
+                render(request, "journal/entry_confirm_delete.html#deleted", {"entry": entry})
+            )
+        return redirect(f"{reverse('journal:list')}?{urlencode({'deleted': str(entry.pk)})}")
     return _page(request, "journal/entry_confirm_delete.html", "confirm", {"entry": entry})
+
+
+@require_POST
+@member_view
+def entry_undo_delete(request: MemberRequest, pk: uuid.UUID) -> HttpResponse:
+    """Bring back an entry deleted a few minutes ago; after that it is gone (410)."""
+    try:
+        entry = services.entry_restore(owner=request.user, pk=pk)
+    except Entry.DoesNotExist:
+        context = {"gone": True}
+        return _page(request, "journal/entry_confirm_delete.html", "gone", context, status=410)
+    if request.htmx:
+        return _changed(
+            render(request, "journal/entry_confirm_delete.html#restored", {"entry": entry})
+        )
+    messages.success(request, "It's back in your journal.")
+    return redirect(entry)
+
+
+def _changed(response: HttpResponse) -> HttpResponse:
+    # The list page refreshes its count and results on this event (see entry_list.html).
+    return trigger_client_event(response, CHANGED_EVENT)
 
 
 @require_GET
 @member_view
 def entry_prompts(request: MemberRequest) -> HttpResponse:
-    """Prompts for the moves ticked so far; without htmx, a new entry with those moves ticked."""
+    """Prompts for the patterns ticked so far; without htmx, a new entry with them ticked."""
     form = PromptsForm(request.GET)
     if not form.is_valid():
         return render(

@@ -94,13 +94,13 @@ def test_an_edit_to_a_pattern_shows_on_the_cards_that_name_it(
     pattern = Pattern.objects.get(slug="leaving-first")
     _log(member, "We planned a weekend away", patterns=[pattern])
     client = _signed_in(member)
-    assert f'<li class="tag tag-move">{pattern.name}</li>' in client.get(LIST).text
+    assert f'<li class="tag tag-pattern">{pattern.name}</li>' in client.get(LIST).text
 
     with django_capture_on_commit_callbacks(execute=True):
         Pattern.objects.filter(pk=pattern.pk).update(name="Leaving before they can")
         content_changed()
 
-    assert '<li class="tag tag-move">Leaving before they can</li>' in client.get(LIST).text
+    assert '<li class="tag tag-pattern">Leaving before they can</li>' in client.get(LIST).text
 
 
 def test_a_member_never_sees_the_copy_made_for_another(library: LoadReport) -> None:
@@ -182,12 +182,12 @@ def test_a_card_shows_new_moves_and_feelings_even_when_nothing_else_changed(
 ) -> None:
     entry = _log(member, "We talked about moving in together")
     client = _signed_in(member)
-    assert "tag-move" not in client.get(LIST).text
+    assert "tag-pattern" not in client.get(LIST).text
 
     pattern = Pattern.objects.get(slug="leaving-first")
     services.entry_update(entry=entry, patterns=[pattern])
 
-    tag = f'<li class="tag tag-move">{pattern.name}</li>'
+    tag = f'<li class="tag tag-pattern">{pattern.name}</li>'
     assert tag in client.get(LIST).text
     assert tag in client.get(entry.get_absolute_url()).text
 

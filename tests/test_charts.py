@@ -70,3 +70,27 @@ def test_a_line_breaks_at_gaps_instead_of_dropping_to_zero() -> None:
     assert len(chart.lines) == 2
     assert [mark.value for mark in chart.marks] == ["2", "4", "6", "8"]
     assert all(charts.TOP <= mark.y <= chart.baseline for mark in chart.marks)
+
+
+def test_score_guides_reach_over_the_bars_only_never_the_labels() -> None:
+    chart = score_bars([("a", 10, "low"), ("b", 90, "strong")], some_from=40, strong_from=70)
+    for bar in chart.bars:
+        assert bar.guide_top < bar.bar_y
+        assert bar.guide_bottom > bar.bar_y + chart.bar_height
+        # the label's text (about 12 units tall, sitting on label_y) stays clear of the guide
+        assert bar.guide_top > bar.label_y
+        assert bar.row_y <= bar.label_y - 11 and bar.guide_bottom <= bar.row_y + bar.row_height
+
+
+def test_week_labels_stay_few_and_the_latest_week_is_labelled() -> None:
+    weeks = [(f"w{n}", float(n)) for n in range(52)]
+    chart = charts.column_chart(weeks)
+    assert len(chart.x_labels) <= charts.MAX_X_LABELS
+    assert chart.x_labels[-1].text == "w51"
+    spacing = chart.x_labels[1].position - chart.x_labels[0].position
+    assert spacing >= 5 * charts.AXIS_FONT  # room for "28 Dec" at the axis font
+
+
+def test_the_charts_are_narrow_enough_to_keep_12px_text_on_a_390px_phone() -> None:
+    # A 390 px screen leaves about 350 px for the chart; the SVG scales by that over WIDTH.
+    assert charts.AXIS_FONT * 350 / charts.WIDTH >= 12

@@ -40,17 +40,49 @@
     });
   }
 
+  // Prompts are plain text without this file; with it, each becomes a button that starts the
+  // story box with the prompt's words (or adds them on a new line after what is there).
+  function promptButtons(root) {
+    if (!root.querySelectorAll) {
+      return;
+    }
+    Array.prototype.forEach.call(root.querySelectorAll("[data-prompts-for] .prompt-text"), function (text) {
+      var box = document.getElementById(text.closest("[data-prompts-for]").getAttribute("data-prompts-for"));
+      if (!box) {
+        return;
+      }
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "prompt-use";
+      button.textContent = text.textContent;
+      var hint = document.createElement("span");
+      hint.className = "visually-hidden";
+      hint.textContent = " (starts your story with this)";
+      button.appendChild(hint);
+      button.addEventListener("click", function () {
+        var words = text.textContent.trim();
+        box.value = box.value.trim() ? box.value.replace(/\s*$/, "\n\n") + words + "\n" : words + "\n";
+        box.focus();
+        box.setSelectionRange(box.value.length, box.value.length);
+      });
+      text.replaceWith(button);
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     adoptTimeZone(document);
+    promptButtons(document);
   });
   document.addEventListener("htmx:load", function (event) {
     adoptTimeZone(event.detail.elt);
+    promptButtons(event.detail.elt);
   });
 
   // The journal answers a form with problems with 400 and the form, messages included;
   // htmx leaves 4xx responses unswapped unless told otherwise.
   document.addEventListener("htmx:beforeSwap", function (event) {
-    if (event.detail.xhr.status === 400) {
+    // 410: an undo that came too late says so in place.
+    if (event.detail.xhr.status === 400 || event.detail.xhr.status === 410) {
       event.detail.shouldSwap = true;
       event.detail.isError = false;
     }

@@ -156,7 +156,7 @@ def test_the_filter_form_keeps_the_url_shareable(member_client: Client) -> None:
         ({"date_from": "2024-02-30"}, "not a real date"),
         ({"date_to": "yesterday"}, "not a real date"),
         ({"date_from": "2024-03-02", "date_to": "2024-03-01"}, "start date is after the end date"),
-        ({"pattern": "no-such-move"}, "no move with that name"),
+        ({"pattern": "no-such-pattern"}, "no pattern with that name"),
         ({"page": "two"}, "not a number"),
         ({"page": "0"}, "Pages start at 1"),
         ({"with_whom": "stranger"}, "Select a valid choice"),
@@ -366,13 +366,13 @@ def test_without_javascript_the_prompts_link_opens_the_form_with_those_moves_tic
 
 
 @pytest.mark.parametrize("value", ["999999", "abc"])
-def test_prompts_for_unknown_moves_are_a_400(member_client: Client, value: str) -> None:
+def test_prompts_for_unknown_patterns_are_a_400(member_client: Client, value: str) -> None:
     response = member_client.get(reverse("journal:prompts"), {"patterns": value}, headers=HTMX)
     assert response.status_code == 400
-    assert "There is no move with that id." in response.text
+    assert "There is no pattern with that id." in response.text
 
 
-def test_the_form_offers_general_prompts_before_any_move_is_ticked(
+def test_the_form_offers_general_prompts_before_any_pattern_is_ticked(
     member_client: Client, library: LoadReport
 ) -> None:
     page = member_client.get(CREATE).text
@@ -429,12 +429,16 @@ def test_deleting_asks_first_and_takes_a_post(member_client: Client, member: Use
     url = reverse("journal:delete", args=[entry.pk])
 
     confirm = member_client.get(url)
-    assert "This cannot be undone." in confirm.text
-    assert Entry.objects.exists()
+    assert "You can undo it for 10 minutes." in confirm.text
+    assert Entry.objects.owned_by(member).exists()
 
     response = member_client.post(url)
     assert response.status_code == 302
-    assert not Entry.objects.exists()
+    assert not Entry.objects.owned_by(member).exists()
+    # Without JavaScript the list says it is deleted, with the way back.
+    page = member_client.get(response["Location"]).text
+    assert "<strong>Deleted.</strong>" in page
+    assert reverse("journal:undo_delete", args=[entry.pk]) in page
 
 
 def test_deleting_inline_with_htmx(member_client: Client, member: User) -> None:
@@ -447,7 +451,9 @@ def test_deleting_inline_with_htmx(member_client: Client, member: User) -> None:
 
     response = member_client.post(url, headers=HTMX)
     assert "Deleted." in response.text
-    assert not Entry.objects.exists()
+    assert f'id="entry-{entry.pk}" data-hx-swap-oob="delete"' in response.text
+    assert response["HX-Trigger"] == '{"journalChanged": {}}'
+    assert not Entry.objects.owned_by(member).exists()
 
 
 def test_cancelling_an_inline_edit_brings_the_card_back(
@@ -483,7 +489,8 @@ def test_text_that_cannot_be_decrypted_is_named_not_shown(
 
 
 def test_insights_draw_charts_with_text_alternatives(member_client: Client, member: User) -> None:
-    EntryFactory.create_batch(3, owner=member, action="stayed")
+    EntryFactory.create_batch(2, owner=member, action="stayed")
+    EntryFactory(owner=member, occurred_at=timezone.now() - dt.timedelta(weeks=2))
     page = member_client.get(reverse("journal:insights")).text
     assert page.count('role="img"') == 3
     for chart in ("moments", "urge", "stayed"):
@@ -492,6 +499,16 @@ def test_insights_draw_charts_with_text_alternatives(member_client: Client, memb
     assert "<table" in page
     assert "3 moments in 12 weeks" in page
     assert "Your quiz profile beside your journal" in page
+
+
+def test_one_weeks_moments_are_a_sentence_not_eleven_empty_weeks(
+    member_client: Client, member: User
+) -> None:
+    EntryFactory.create_batch(2, owner=member)
+    page = member_client.get(reverse("journal:insights")).text
+    assert 'role="img"' not in page
+    assert "2 moments in 12 weeks" in page
+    assert "once moments are noted in two different weeks" in page
 
 
 def test_insights_of_an_empty_journal_invite(member_client: Client) -> None:
@@ -563,7 +580,7 @@ def test_pages_use_the_same_few_queries_however_long_the_journal(
     with django_assert_num_queries(queries):
         response = member_client.get(url, params)
     assert response.status_code == 200
-    assert ('class="entry-card"' if url == LIST else 'role="img"') in response.text
+    assert ('class="entry-card"' if url == LIST else "Moments noted") in response.text
 
 
 @pytest.mark.parametrize("count", [10, 1_000])
