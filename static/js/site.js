@@ -38,6 +38,16 @@
   // region). Focus is never taken from a control still in use, such as a search box.
   // Then announce the new content's data-announce text; failing that, when focus stayed put,
   // the region's heading or a plain "Content updated."
+  // A [data-keep-focus] region (the journal's results) is refreshed behind the person's back:
+  // if it held the focus, the same element (by id) gets it back in the new content.
+  var keptFocusId = null;
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var target = event.detail.target;
+    var active = document.activeElement;
+    keptFocusId = target && target.matches("[data-keep-focus]") && active && active.id &&
+      target.contains(active) ? active.id : null;
+  });
+
   var settled = new WeakSet();
   document.addEventListener("htmx:afterSettle", function (event) {
     if (settled.has(event.detail)) {
@@ -45,7 +55,18 @@
     }
     settled.add(event.detail);
     var region = swappedRegion(event);
-    if (!region || region.matches("[data-keep-focus]")) {
+    if (region && region.matches("[data-keep-focus]")) {
+      var again = keptFocusId && focusLost() ? document.getElementById(keptFocusId) : null;
+      if (again) {
+        if (!again.matches("a[href], button, input, select, textarea, [tabindex]")) {
+          again.setAttribute("tabindex", "-1");
+        }
+        again.focus();
+      }
+      keptFocusId = null;
+      return;
+    }
+    if (!region) {
       return;
     }
     var heading = region.querySelector("h1, h2, h3");

@@ -11,7 +11,7 @@ from playwright.sync_api import BrowserContext, Page, expect
 
 from intimacy_app.accounts.models import User
 from intimacy_app.content.models import Capacity
-from quiz import services as quiz_services
+from quiz import versions as quiz_versions
 from quiz.models import Attempt, InstrumentVersion
 from tests.e2e.helpers import VIEWPORTS, check_page, track_documents
 from tests.factories import PASSWORD
@@ -38,7 +38,7 @@ def _main_fits(page: Page) -> None:
 
 
 def _completed_quiz(member: User, answer_all: Callable[..., Attempt]) -> Attempt:
-    quiz_services.instrument_load()
+    quiz_versions.instrument_load()
     version = InstrumentVersion.objects.published().get()
     return answer_all(Attempt.objects.create(version=version, user=member), 4)
 
