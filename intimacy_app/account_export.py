@@ -52,7 +52,7 @@ def account_export(*, user: User, exported_at: datetime) -> dict[str, Any]:
 
 
 @never_cache
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @recent_auth_required
 def account_export_view(request: HttpRequest) -> HttpResponse:
     """Everything the account holds as one JSON file (POST), after a page saying what is in it."""

@@ -15,7 +15,7 @@ from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from intimacy_app.accounts.models import User
 from journal.models import Entry
@@ -78,7 +78,7 @@ def latest_quiz(*, user: User) -> LatestQuiz | None:
     )
 
 
-@require_GET
+@require_safe
 @login_required
 def member_home(request: HttpRequest) -> HttpResponse:
     """The member's home: where signing in lands."""

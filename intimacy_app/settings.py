@@ -171,6 +171,8 @@ TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=0)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_FAILURE_LIMIT = env.int("DJANGO_LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("DJANGO_LOGIN_LOCKOUT_MINUTES", default=15))
+# Sign-in attempts one client address may make in an hour, across all accounts.
+SIGNIN_CLIENT_LIMIT = env.int("DJANGO_SIGNIN_CLIENT_LIMIT", default=50)
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_USERNAME_CALLABLE = "intimacy_app.accounts.throttle.attempted_username"
 AXES_CLIENT_IP_CALLABLE = "intimacy_app.accounts.throttle.client_address"

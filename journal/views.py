@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from contextlib import nullcontext
+from datetime import timedelta
 from functools import wraps
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -24,13 +25,14 @@ from django.utils.cache import add_never_cache_headers, patch_vary_headers
 from django.utils.functional import SimpleLazyObject
 from django.utils.http import urlencode
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 from django_htmx.middleware import HtmxDetails
 
 from intimacy_app.accounts import member_cache
 from intimacy_app.accounts.decorators import recent_auth_required
 from intimacy_app.accounts.models import User
+from intimacy_app.accounts.throttle import rate_limit
 from journal import exports, imports, selectors, services
 from journal.forms import (
     DeleteAllForm,
@@ -109,7 +111,7 @@ def _form_key(entry: Entry | None) -> str:
     return "new" if entry is None else f"e{entry.pk.hex[:12]}"
 
 
-@require_GET
+@require_safe
 @member_view
 def entry_list(request: MemberRequest) -> HttpResponse:
     """The member's entries, newest first, searched and filtered from the query string."""
@@ -137,7 +139,7 @@ def entry_list(request: MemberRequest) -> HttpResponse:
     return _page(request, "journal/entry_list.html", "results", context)
 
 
-@require_GET
+@require_safe
 @member_view
 def entry_detail(request: MemberRequest, pk: uuid.UUID) -> HttpResponse:
     """One entry in full."""
@@ -155,7 +157,7 @@ def _form_context(request: MemberRequest, form: EntryForm, entry: Entry | None) 
     }
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @member_view
 def entry_create(request: MemberRequest) -> HttpResponse:
     """Log a moment: a page of its own, or (with htmx) a form opened above the list."""
@@ -195,7 +197,7 @@ def entry_create(request: MemberRequest) -> HttpResponse:
     return _page(request, "journal/entry_form.html", "form", context, status)
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @member_view
 def entry_update(request: MemberRequest, pk: uuid.UUID) -> HttpResponse:
     """Change an entry: its own page, or (with htmx) in place of its card."""
@@ -222,7 +224,7 @@ def entry_update(request: MemberRequest, pk: uuid.UUID) -> HttpResponse:
     return _page(request, "journal/entry_form.html", "form", context, status)
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @member_view
 def entry_delete(request: MemberRequest, pk: uuid.UUID) -> HttpResponse:
     """Ask first, then delete (POST only), with a way to undo it for a few minutes."""
@@ -259,7 +261,7 @@ def _changed(response: HttpResponse) -> HttpResponse:
     return trigger_client_event(response, CHANGED_EVENT)
 
 
-@require_GET
+@require_safe
 @member_view
 def entry_prompts(request: MemberRequest) -> HttpResponse:
     """Prompts for the patterns ticked so far; without htmx, a new entry with them ticked."""
@@ -277,7 +279,7 @@ def entry_prompts(request: MemberRequest) -> HttpResponse:
     return render(request, "journal/entry_form.html#prompts", {"prompts": prompts})
 
 
-@require_GET
+@require_safe
 @member_view
 def insights(request: MemberRequest) -> HttpResponse:
     """What the journal shows over a period: charts with tables, counts, how plans went."""
@@ -295,7 +297,7 @@ def insights(request: MemberRequest) -> HttpResponse:
     return render(request, "journal/insights.html", context)
 
 
-@require_GET
+@require_safe
 @recent_auth_required
 @member_view
 def export(request: MemberRequest) -> HttpResponse:
@@ -314,7 +316,7 @@ EXPORTS: dict[str, tuple[str, str]] = {
 }
 
 
-@require_GET
+@require_safe
 @recent_auth_required
 @member_view
 def export_file(request: MemberRequest, fmt: str) -> HttpResponse:
@@ -341,7 +343,8 @@ UPLOAD_SLACK = 64 * 1024
 
 
 @csrf_exempt
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
+@rate_limit(scope="journal_import", limit=30, window=timedelta(hours=1))
 @recent_auth_required
 @member_view
 def entries_import(request: MemberRequest) -> HttpResponse:
@@ -375,7 +378,7 @@ def _imported_message(report: services.ImportReport) -> str:
     return f"Imported: {report.created} added, {report.already_there} already there."
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @member_view
 def entries_delete_all(request: MemberRequest) -> HttpResponse:
     """Start over: delete every entry, after a confirming tick (POST only)."""

@@ -60,6 +60,8 @@ def production_env(
         DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
         # Loopback has no TLS in front; everything else about security stays as in production.
         DJANGO_SECURE_SSL_REDIRECT="false",
+        # Every member of the mixed workload signs in from the one load generator's address.
+        DJANGO_SIGNIN_CLIENT_LIMIT="100000",
         JOURNAL_ENCRYPTION_KEYS=f"harness:{_encryption_key()}",
         DATABASE_URL=database_url,
         HARNESS_STATIC_ROOT=str(static_root),

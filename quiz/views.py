@@ -17,7 +17,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect, push_url
 from django_htmx.middleware import HtmxDetails
@@ -75,7 +75,7 @@ def _render_step(
     return render(request, template, context, status=status)
 
 
-@require_GET
+@require_safe
 def start(request: HtmxHttpRequest) -> HttpResponse:
     """What the quiz is, the optional focus question, and a way back into an unfinished one."""
     overview = selectors.quiz_overview(user=request.user, session=request.session)
@@ -100,7 +100,7 @@ def begin(request: HtmxHttpRequest) -> HttpResponse:
     return redirect("quiz:step", attempt_id=attempt.pk, number=1)
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @never_cache
 @vary_on_headers("HX-Request")
 def step(request: HtmxHttpRequest, attempt_id: uuid.UUID, number: int) -> HttpResponse:
@@ -158,7 +158,7 @@ def _show_saved_step(request: HtmxHttpRequest, progress: Progress, number: int) 
     return push_url(_render_step(request, attempt, form, url=url), url)
 
 
-@require_GET
+@require_safe
 @never_cache
 def result(request: HtmxHttpRequest, attempt_id: uuid.UUID) -> HttpResponse:
     """A finished attempt's stored scores, ranked, with where to start.
@@ -191,7 +191,7 @@ def result(request: HtmxHttpRequest, attempt_id: uuid.UUID) -> HttpResponse:
     return render(request, "quiz/result.html", context)
 
 
-@require_GET
+@require_safe
 @login_required
 @never_cache
 def history(request: HtmxHttpRequest) -> HttpResponse:

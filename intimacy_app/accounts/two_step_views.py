@@ -6,7 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from intimacy_app.accounts import selectors, services
 from intimacy_app.accounts.decorators import recent_auth_required
@@ -15,7 +15,7 @@ from intimacy_app.accounts.views import STAFF_ENROLMENT_KEY
 
 
 @never_cache
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @recent_auth_required
 def backup_codes(request: HttpRequest) -> HttpResponse:
     """How many backup codes are left, and a fresh set of ten (POST), shown once."""
@@ -30,7 +30,7 @@ def backup_codes(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
-@require_GET
+@require_safe
 def staff_enrolment(request: HttpRequest, token: str) -> HttpResponse:
     """Open a staff enrolment link: signed in as its staff member, this session may then set up
     two-step sign-in (views.two_factor), once, before the link expires."""

@@ -22,7 +22,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.timesince import timeuntil
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from intimacy_app.accounts import selectors, services, sessions
 from intimacy_app.accounts.decorators import recent_auth_required
@@ -74,7 +74,7 @@ def _safe_next(request: HttpRequest, fallback: str) -> str:
 
 
 @sensitive_post_parameters("password1", "password2")
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @rate_limit(scope="signup", limit=10, window=timedelta(hours=1))
 def signup(request: HttpRequest) -> HttpResponse:
     """Create an account and sign straight in; the same form sent again soon after signs in."""
@@ -128,7 +128,10 @@ def _joined_moments_ago(request: HttpRequest, form: SignUpForm) -> User | None:
 
 
 @method_decorator(slow_account_guessing, name="dispatch")
-@method_decorator(rate_limit(scope="signin", limit=50, window=timedelta(hours=1)), name="dispatch")
+@method_decorator(
+    rate_limit(scope="signin", limit=settings.SIGNIN_CLIENT_LIMIT, window=timedelta(hours=1)),
+    name="dispatch",
+)
 class SignInView(auth_views.LoginView):
     """Sign in with e-mail and password; then the code, for members who turned that on."""
 
@@ -146,7 +149,7 @@ class SignInView(auth_views.LoginView):
 
 
 @never_cache
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def login_code(request: HttpRequest) -> HttpResponse:
     """The second step of signing in: the code from the member's authenticator app."""
     next_url = _safe_next(request, _signed_in_home())
@@ -197,7 +200,7 @@ class SignOutView(auth_views.LogoutView):
 
 @sensitive_post_parameters("password")
 @never_cache
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def confirm(request: HttpRequest) -> HttpResponse:
     """Confirm it is you: the password again (and the code, with two-step sign-in on)."""
@@ -265,7 +268,7 @@ class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
     template_name = "accounts/password_reset_complete.html"
 
 
-@require_GET
+@require_safe
 @login_required
 def account(request: HttpRequest) -> HttpResponse:
     """The member's account page."""
@@ -314,7 +317,7 @@ def sign_out_elsewhere(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @recent_auth_required
 def two_factor(request: HttpRequest) -> HttpResponse:
     """Two-step sign-in: its state, or setting it up with a code from the member's app."""
@@ -381,7 +384,7 @@ def two_factor_disable(request: HttpRequest) -> HttpResponse:
     return redirect("accounts:account")
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @recent_auth_required
 def account_delete(request: HttpRequest) -> HttpResponse:
     """Delete the account and everything in it, once the member has confirmed it is them."""

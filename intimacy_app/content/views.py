@@ -14,7 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from intimacy_app.content import crisis, selectors
 from intimacy_app.content.forms import CountryForm
@@ -28,7 +28,7 @@ def render_library_page(
     return render(request, template, context)
 
 
-@require_GET
+@require_safe
 def pattern_list(request: HttpRequest) -> HttpResponse:
     """The pattern library."""
     return render_library_page(
@@ -41,7 +41,7 @@ def pattern_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 def pattern_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """One pattern: inside and outside, roots, what it protects, what helps."""
     return render_library_page(
@@ -49,7 +49,7 @@ def pattern_detail(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 def capacity_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """One capacity: what it is, how to practise it, the patterns it eases."""
     return render_library_page(
@@ -59,7 +59,7 @@ def capacity_detail(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 def capacity_list(request: HttpRequest) -> HttpResponse:
     """Every capacity, with the patterns it eases."""
     return render_library_page(
@@ -80,13 +80,13 @@ GUIDES = {
 }
 
 
-@require_GET
+@require_safe
 def guide_list(request: HttpRequest) -> HttpResponse:
     """The reading pages, in the order they are best read."""
     return render(request, "content/guides/index.html")
 
 
-@require_GET
+@require_safe
 def guide(request: HttpRequest, slug: str) -> HttpResponse:
     """One reading page."""
     template = GUIDES.get(slug)
@@ -95,7 +95,7 @@ def guide(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, template)
 
 
-@require_GET
+@require_safe
 def crisis_lines(request: HttpRequest) -> HttpResponse:
     """Every country's crisis and domestic-abuse lines, and a way to choose your own."""
     lines = selectors.crisis_lines()

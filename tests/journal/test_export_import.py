@@ -399,3 +399,13 @@ def test_the_csv_and_markdown_say_what_the_json_says(
         assert row["follows_up"] == (entry["follows_up"] or "")
         when = dt.datetime.fromisoformat(entry["occurred_at"])
         assert f"{when:%B %Y, %H:%M} (UTC)" in text
+
+
+def test_imports_from_one_address_are_limited_in_a_store_every_worker_shares(
+    member_client: Client,
+) -> None:
+    """Thirty an hour: a 31st is refused with the calm 429 page, and nothing more is read."""
+    answers = [member_client.post(IMPORT, {}).status_code for _ in range(31)]
+
+    assert answers[:30] == [400] * 30
+    assert answers[30] == 429
