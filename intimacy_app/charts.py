@@ -56,7 +56,6 @@ class BarChart:
     bars: list[Bar]
     some_x: float
     strong_x: float
-    guide_bottom: float
 
 
 def _score_x(score: float) -> float:
@@ -97,7 +96,6 @@ def score_bars(
         bars=bars,
         some_x=_score_x(some_from),
         strong_x=_score_x(strong_from),
-        guide_bottom=height - 4,
     )
 
 
