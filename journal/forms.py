@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import copy
 import uuid
-from functools import lru_cache
 from typing import Any, cast
-from zoneinfo import available_timezones
 
 from django import forms
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from intimacy_app.accounts.models import User
+from intimacy_app.accounts.models import User, time_zone_names
 from intimacy_app.content.forms import ContentMultipleChoiceField
 from intimacy_app.content.models import Capacity, Feeling, Pattern
 from journal.imports import MAX_BYTES, TOO_LARGE
@@ -31,14 +29,9 @@ TEXT_ERRORS = {
 }
 
 
-@lru_cache(maxsize=1)
-def _time_zone_names() -> frozenset[str]:
-    return frozenset(available_timezones())
-
-
 def valid_time_zone(name: str) -> str:
     """`name` if it is a time zone this machine knows, else ""."""
-    return name if name in _time_zone_names() else ""
+    return name if name in time_zone_names() else ""
 
 
 def _radio(choices: Any, label: str, help_text: str = "") -> forms.ChoiceField:
