@@ -231,6 +231,8 @@ class EntryForm(forms.ModelForm):
     def picked_patterns(self) -> list[Pattern]:
         """The patterns ticked in this form as shown (submitted, or the entry's own)."""
         picked = {str(getattr(value, "pk", value)) for value in self["patterns"].value() or []}
+        if not picked:
+            return []
         queryset = cast(forms.ModelMultipleChoiceField, self.fields["patterns"]).queryset
         return [pattern for pattern in queryset or () if str(pattern.pk) in picked]
 

@@ -33,6 +33,7 @@ from intimacy_app.accounts import member_cache
 from intimacy_app.accounts.decorators import recent_auth_required
 from intimacy_app.accounts.models import User
 from intimacy_app.accounts.throttle import rate_limit
+from intimacy_app.content.selectors import library_version
 from journal import exports, imports, selectors, services
 from journal.forms import (
     DeleteAllForm,
@@ -148,12 +149,17 @@ def entry_detail(request: MemberRequest, pk: uuid.UUID) -> HttpResponse:
 
 
 def _form_context(request: MemberRequest, form: EntryForm, entry: Entry | None) -> dict[str, Any]:
+    picked = form.picked_patterns()
+    # A new, empty form is the same for everyone but for its time and prompts: the template keeps
+    # its library parts under the library's version.
+    fresh = entry is None and not form.is_bound and not picked
     return {
         "form": form,
         "entry": entry,
         "form_key": _form_key(entry),
         "inline": bool(request.htmx),
-        "prompts": selectors.prompts_for(patterns=form.picked_patterns(), user=request.user),
+        "prompts": selectors.prompts_for(patterns=picked, user=request.user),
+        "library_version": library_version() if fresh else None,
     }
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from django import forms
@@ -45,6 +47,29 @@ def item_field(
     )
 
 
+@dataclass(frozen=True)
+class Choice:
+    """One radio of a statement: what it sends, what it says, and whether it is picked."""
+
+    value: int
+    label: str
+    id: str
+    checked: bool
+
+
+@dataclass(frozen=True)
+class Statement:
+    """A statement of the step as the template writes it out: its question, its field (for the
+    errors), and its radios, the same markup as RadioSelect's without a widget template each."""
+
+    question: Question
+    field: BoundField
+    name: str
+    required: bool
+    invalid: bool
+    choices: list[Choice]
+
+
 class StepForm(forms.Form):
     """One step's answers: a 1-5 choice per statement, each field named item-<item id>.
 
@@ -65,6 +90,7 @@ class StepForm(forms.Form):
     ) -> None:
         super().__init__(data, **kwargs)
         self.step = step
+        self.scale = version.scale_choices
         going_back = data is not None and data.get("direction") == self.BACK
         for question in step.questions:
             self.fields[f"{ITEM_PREFIX}{question.item.pk}"] = item_field(
@@ -89,11 +115,28 @@ class StepForm(forms.Form):
     def chosen_direction(self) -> str:
         return self.cleaned_data.get("direction") or self.NEXT
 
-    def statements(self) -> list[tuple[Question, BoundField]]:
-        """Each statement of the step with its radio group, in order, for the template."""
-        return [
-            (question, self[f"{ITEM_PREFIX}{question.item.pk}"]) for question in self.step.questions
-        ]
+    @cached_property
+    def statements(self) -> list[Statement]:
+        """Each statement of the step with its radios, in order, for the template."""
+        statements = []
+        for question in self.step.questions:
+            field = self[f"{ITEM_PREFIX}{question.item.pk}"]
+            picked = str(field.value())
+            choices = [
+                Choice(value, label, f"{field.auto_id}_{index}", str(value) == picked)
+                for index, (value, label) in enumerate(self.scale)
+            ]
+            statements.append(
+                Statement(
+                    question,
+                    field,
+                    name=field.html_name,
+                    required=field.field.required,
+                    invalid=bool(field.errors),
+                    choices=choices,
+                )
+            )
+        return statements
 
     def answers(self) -> dict[Item, int]:
         """The answers given, by item; unanswered statements are left out."""

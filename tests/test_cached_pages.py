@@ -9,6 +9,7 @@ at once, and nobody ever sees a copy made for someone else, another time zone or
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 import pytest
@@ -17,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from intimacy_app.accounts.models import User
-from intimacy_app.content.models import Pattern
+from intimacy_app.content.models import Feeling, Pattern
 from intimacy_app.content.services import LoadReport, content_changed
 from journal import services
 from journal.models import Entry
@@ -93,6 +94,51 @@ def test_an_edit_to_a_pattern_shows_on_the_cards_that_name_it(
         content_changed()
 
     assert '<li class="tag tag-pattern">Leaving before they can</li>' in client.get(LIST).text
+
+
+CREATE = reverse("journal:create")
+
+
+def test_a_new_entry_form_shows_a_library_edit_at_once(
+    member: User, library: LoadReport, django_capture_on_commit_callbacks: Any
+) -> None:
+    client = _signed_in(member)
+    pattern = Pattern.objects.get(slug="leaving-first")
+    feeling = Feeling.objects.order_by("group", "order", "pk").first()
+    assert feeling is not None
+    first = client.get(CREATE).text
+    assert pattern.name in first and feeling.name in first
+
+    with django_capture_on_commit_callbacks(execute=True):
+        Pattern.objects.filter(pk=pattern.pk).update(name="Leaving before they can")
+        Feeling.objects.filter(pk=feeling.pk).update(name="Quietly furious")
+        content_changed()
+
+    again = client.get(CREATE).text
+    assert "Leaving before they can" in again
+    assert "Quietly furious" in again
+
+
+def test_a_new_entry_form_kept_for_one_member_is_never_a_form_sent_back_with_answers(
+    member: User, library: LoadReport
+) -> None:
+    pattern = Pattern.objects.get(slug="leaving-first")
+    client = _signed_in(member)
+    client.get(CREATE)  # the empty form, kept under the library's version
+
+    # Sent back without what happened: the form comes back with the box still ticked and the
+    # story still there, not the empty copy.
+    rejected = client.post(
+        CREATE, {"patterns": [pattern.pk], "story": "I said I was busy", "occurred_at": ""}
+    )
+    assert rejected.status_code == 400
+    assert "I said I was busy" in rejected.text
+    assert re.search(rf'value="{pattern.pk}"[^>]*checked', rejected.text)
+    # And the empty form afterwards is empty again, for this member and for anyone else.
+    for someone in (client, _signed_in(UserFactory())):
+        fresh = someone.get(CREATE).text
+        assert "I said I was busy" not in fresh
+        assert not re.search(rf'value="{pattern.pk}"[^>]*checked', fresh)
 
 
 def test_a_member_never_sees_the_copy_made_for_another(library: LoadReport) -> None:

@@ -2,14 +2,6 @@
 (function () {
   "use strict";
 
-  function browserTimeZone() {
-    try {
-      return Intl.DateTimeFormat().resolvedOptions().timeZone || "";
-    } catch (error) {
-      return "";
-    }
-  }
-
   function localNow() {
     var now = new Date();
     now.setSeconds(0, 0);
@@ -19,7 +11,7 @@
   // A new entry's "when" defaults to now in the server's zone; switch it to the browser's clock
   // and say which zone that is, so a back-dated time means what the member typed.
   function adoptTimeZone(root) {
-    var zone = browserTimeZone();
+    var zone = window.browserTimeZone ? window.browserTimeZone() : "";
     if (!zone || !root.querySelectorAll) {
       return;
     }
@@ -85,6 +77,36 @@
     if (event.detail.xhr.status === 400 || event.detail.xhr.status === 410) {
       event.detail.shouldSwap = true;
       event.detail.isError = false;
+    }
+  });
+
+  // The list refreshes itself after every inline change (the hidden [data-journal-refresh] in
+  // entry_list.html). What the member has open comes first: a refresh never replaces an edit or
+  // delete form open in the list (it runs once the form closes instead), and a reply meant for a
+  // card that a refresh has just replaced goes to the card now in its place.
+  var refreshWaiting = false;
+
+  function formOpenInList() {
+    return document.querySelector("#results .entry-slot form") !== null;
+  }
+
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var detail = event.detail;
+    var source = detail.requestConfig && detail.requestConfig.elt;
+    if (source && source.matches && source.matches("[data-journal-refresh]") && formOpenInList()) {
+      detail.shouldSwap = false;
+      refreshWaiting = true;
+      return;
+    }
+    if (detail.target && !detail.target.isConnected && detail.target.id) {
+      detail.target = document.getElementById(detail.target.id) || detail.target;
+    }
+  });
+
+  document.addEventListener("htmx:afterSettle", function () {
+    if (refreshWaiting && !formOpenInList()) {
+      refreshWaiting = false;
+      htmx.trigger(document.body, "journalChanged");
     }
   });
 })();

@@ -1,5 +1,5 @@
-// The browser's time zone, for the pages that ask for it. Without this file a new account keeps
-// UTC (the account page says so) and the offer to switch simply never appears.
+// The browser's time zone, for the pages that ask for it (window.browserTimeZone). Without this
+// file a new account keeps UTC (the account page says so) and the offer to switch never appears.
 (function () {
   "use strict";
 
@@ -10,6 +10,8 @@
       return "";
     }
   }
+  // The one way to ask; journal.js (loaded after this file) uses it too.
+  window.browserTimeZone = browserTimeZone;
 
   document.addEventListener("DOMContentLoaded", function () {
     var zone = browserTimeZone();

@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable
 
 import pytest
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Locator, Page, Route, expect
 
 from intimacy_app.accounts.models import User
 from journal.models import Entry
@@ -118,15 +118,21 @@ def test_add_more_opens_the_rest_and_prompts_start_the_story(member_page: Page) 
     assert "lose myself" in Entry.objects.get().story
 
 
-def test_an_inline_delete_can_be_undone_and_the_count_follows(
-    member_page: Page, member: User
-) -> None:
-    page = member_page
+def _journal_of_two_moments(page: Page, member: User) -> Locator:
+    """The member's journal with two moments in it, open at the list; returns its count."""
     EntryFactory(owner=member, situation="The first moment.")
     EntryFactory(owner=member, situation="The second moment.")
     page.goto("/journal/")
     count = page.locator("#results .result-count")
     expect(count).to_have_text("2 moments so far")
+    return count
+
+
+def test_an_inline_delete_can_be_undone_and_the_count_follows(
+    member_page: Page, member: User
+) -> None:
+    page = member_page
+    count = _journal_of_two_moments(page, member)
 
     first = page.locator("#results .entry-slot").first
     first.get_by_role("link", name=re.compile("^Delete")).click()
@@ -150,6 +156,41 @@ def test_an_inline_delete_can_be_undone_and_the_count_follows(
     expect(notice).to_contain_text("Saved.")
     expect(page.locator("#results")).to_contain_text("told again")
     check_accessibility(page)
+
+
+def test_a_refresh_behind_the_list_never_closes_a_form_the_member_opened(
+    member_page: Page, member: User
+) -> None:
+    page = member_page
+    count = _journal_of_two_moments(page, member)
+
+    # The list's refresh after an edit is held back until the member has opened another form.
+    held: list[Route] = []
+    refresh = re.compile(r"/journal/(\?.*)?$")
+    page.route(refresh, lambda route: held.append(route))
+    slots = page.locator("#results .entry-slot")
+    first, last = slots.first, slots.last
+    first.get_by_role("link", name=re.compile("^Edit")).click()
+    first.get_by_label(SITUATION).fill("The first moment, told again.")
+    with page.expect_request(refresh):
+        first.get_by_role("button", name="Save changes").click()
+    expect(first).to_contain_text("told again")
+
+    last.get_by_role("link", name=re.compile("^Delete")).click()
+    confirm = last.get_by_role("heading", name=re.compile("^Delete the entry"))
+    expect(confirm).to_be_focused()
+    with page.expect_response(refresh):
+        for route in held:
+            route.continue_()
+    page.unroute(refresh)
+    page.wait_for_timeout(200)  # time for htmx to swap the refresh in, were it going to
+    expect(confirm).to_be_visible()
+
+    # Once the form closes, the list catches up.
+    with page.expect_response(refresh):
+        last.get_by_role("link", name="Keep it").click()
+    expect(page.locator("#results article")).to_have_count(2)
+    expect(count).to_have_text("2 moments so far")
 
 
 def test_undo_without_javascript(

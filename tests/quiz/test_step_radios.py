@@ -1,4 +1,5 @@
-"""The step's radios are Django's RadioSelect for the step's form, each inside its label, so
+"""The step writes its radios out itself (no widget template per option), and they must be
+exactly what Django's RadioSelect would write for the step's form, each inside its label, so
 that labels, `required`, `checked` and `aria-invalid` work for people using assistive
 technology and for browsers without JavaScript."""
 
