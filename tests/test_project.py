@@ -76,3 +76,15 @@ def test_postgres_connections_persist_with_health_checks() -> None:
 def test_health_probes_answer(client: Client) -> None:
     assert client.get("/healthz").json() == {"status": "ok"}
     assert client.get("/readyz").json() == {"status": "ok", "database": "up"}
+
+
+def test_no_template_comment_spans_lines() -> None:
+    """Django's {# … #} ends on its own line; one left open is printed on the page as text."""
+    open_comments = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for path in sorted(ROOT.glob("**/templates/**/*.html"))
+        if ".venv" not in path.parts
+        for number, line in enumerate(path.read_text().splitlines(), start=1)
+        if line.count("{#") > line.count("#}")
+    ]
+    assert open_comments == []
