@@ -1,4 +1,5 @@
-"""Serving middleware: a JSON log line per request, and a calm 503 while the database is away.
+"""Serving middleware: a JSON log line per request, a calm 503 while the database is away, and
+the Vary header that every page's crisis line calls for.
 
 `RequestLogMiddleware` writes one JSON line per request to the `intimacy_app.requests` logger:
 method, route pattern and view name (never the raw path, which can carry ids, tokens or an
@@ -32,6 +33,7 @@ from django.core.signals import got_request_exception
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.template import loader
+from django.utils.cache import patch_vary_headers
 from django_redis.exceptions import ConnectionInterrupted
 
 request_logger = logging.getLogger("intimacy_app.requests")
@@ -166,3 +168,19 @@ def _request_id(request: HttpRequest) -> str:
     if _INCOMING_REQUEST_ID.fullmatch(incoming):
         return incoming
     return uuid.uuid4().hex
+
+
+class VaryOnVisitorCountryMiddleware:
+    """Every page's footer names the crisis line for the visitor's country, taken from the
+    country they chose (a cookie) or else their browser's Accept-Language
+    (content.crisis.visitor_country). Saying so in Vary keeps any cache between them and us from
+    handing one visitor's country to another."""
+
+    def __init__(self, get_response: GetResponse) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if response.get("Content-Type", "").startswith("text/html"):
+            patch_vary_headers(response, ("Accept-Language", "Cookie"))
+        return response

@@ -66,6 +66,7 @@ MIDDLEWARE = [
     "intimacy_app.accounts.middleware.MemberSessionMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "intimacy_app.middleware.VaryOnVisitorCountryMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # Last, so it sees a lockout flagged anywhere and answers with the lockout page.
     "axes.middleware.AxesMiddleware",

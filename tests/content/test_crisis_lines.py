@@ -51,6 +51,17 @@ def test_the_footer_shows_the_line_for_the_browsers_country(
     assert f">{number}</a>" in footer
 
 
+def test_pages_say_they_vary_with_the_browsers_language_and_cookies(
+    client: Client, library: LoadReport
+) -> None:
+    # The footer's line differs by Accept-Language and by the country cookie, so a cache in
+    # between must not give one visitor's page to another.
+    for url in ("/", "/patterns/", "/safety/lines/"):
+        response = client.get(url, headers={"Accept-Language": "en-GB"})
+        vary = {part.strip().lower() for part in response["Vary"].split(",")}
+        assert {"accept-language", "cookie"} <= vary, url
+
+
 def test_with_no_region_the_footer_points_to_local_emergency_help_and_the_full_list(
     client: Client, library: LoadReport
 ) -> None:
