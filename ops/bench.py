@@ -28,6 +28,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+import redis
+
 from ops import harness, load
 from ops.client import Browser
 from ops.mixed import MixedWorkload, server_time
@@ -134,6 +136,11 @@ def run(options: argparse.Namespace, pages: Sequence[Page], *, mixed: bool) -> d
             extra["GUNICORN_WORKERS"] = str(options.workers)
         if options.worker_threads:
             extra["GUNICORN_THREADS"] = str(options.worker_threads)
+        if options.redis:
+            # As production runs (docs/deploy.md); the database is emptied so nothing is left
+            # from another run or another use.
+            redis.Redis.from_url(options.redis).flushdb()
+            extra["REDIS_URL"] = options.redis
         env = production_env(
             database_url=database.create_database("sitr_bench"),
             static_root=scratch / "static",
@@ -206,6 +213,7 @@ def run(options: argparse.Namespace, pages: Sequence[Page], *, mixed: bool) -> d
         "seconds_per_page": options.duration,
         "rounds": options.rounds,
         "quick": options.quick,
+        "redis": bool(options.redis),
         "load_average_before": round(load_before, 2),
         "load_average_after": round(load_after, 2),
     }
@@ -231,6 +239,11 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--port", type=int, default=DEFAULT_PORT)
     parser.add_argument("--python-load", action="store_true", help="use Python, not wrk")
     parser.add_argument("--only", nargs="*", help="measure only pages with these names")
+    parser.add_argument(
+        "--redis",
+        metavar="URL",
+        help="serve cache and sessions from Redis at URL, a database the run may empty",
+    )
     parser.add_argument("--out", type=Path, default=harness.RESULTS_DIR)
     options = parser.parse_args(argv)
     if options.quick:

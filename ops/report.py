@@ -132,7 +132,9 @@ def markdown(result: Mapping[str, Any], previous: Mapping[str, Any] | None = Non
         f"Commit `{run_facts['commit']}` on {machine['cores']} cores ({machine['cpu']}), "
         f"{machine['memory_gib']} GiB; Python {machine['python']}, Django {machine['django']}, "
         f"gunicorn {machine['gunicorn']} with {run_facts['gunicorn']}, "
-        f"PostgreSQL {run_facts['postgresql']}. Load: {run_facts['load_tool']}, "
+        f"PostgreSQL {run_facts['postgresql']}"
+        f"{', Redis for cache and sessions' if run_facts.get('redis') else ''}. "
+        f"Load: {run_facts['load_tool']}, "
         f"{run_facts['connections']} connections, {run_facts['seconds_per_page']} s per page "
         f"in {run_facts['rounds']} rounds.",
         "",

@@ -188,6 +188,10 @@ def test_the_markdown_report_has_a_row_per_page_and_the_previous_ratio() -> None
     assert len(rows) == 1 + 2  # the header, the baseline, the page
     assert "| 0.5 (0.5 to 0.5) |" in rows[-1]
     assert rows[-1].endswith("| 0.4 |")
+    assert "Redis" not in table
+    # A run with --redis says so in its header, beside the database it ran on.
+    with_redis = report([[_measured(1000)], [_measured(1000)]], [page], run | {"redis": True})
+    assert "PostgreSQL 15, Redis for cache and sessions." in markdown(with_redis)
 
 
 @pytest.mark.parametrize(
