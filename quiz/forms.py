@@ -8,7 +8,7 @@ from functools import cached_property
 from typing import Any
 
 from django import forms
-from django.forms import BoundField, Field
+from django.forms import Field
 
 from quiz.models import Focus, InstrumentVersion, Item
 from quiz.selectors.attempts import Question, Step
@@ -59,14 +59,14 @@ class Choice:
 
 @dataclass(frozen=True)
 class Statement:
-    """A statement of the step as the template writes it out: its question, its field (for the
-    errors), and its radios, the same markup as RadioSelect's without a widget template each."""
+    """A statement of the step as the template writes it out: its question, its field's name,
+    whether it is required, its errors, and its radios, the same markup as RadioSelect's without
+    a widget template each."""
 
     question: Question
-    field: BoundField
     name: str
     required: bool
-    invalid: bool
+    errors: list[str]
     choices: list[Choice]
 
 
@@ -129,10 +129,9 @@ class StepForm(forms.Form):
             statements.append(
                 Statement(
                     question,
-                    field,
                     name=field.html_name,
                     required=field.field.required,
-                    invalid=bool(field.errors),
+                    errors=list(field.errors),
                     choices=choices,
                 )
             )
