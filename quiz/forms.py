@@ -9,6 +9,7 @@ from typing import Any
 
 from django import forms
 from django.forms import Field
+from django.forms.utils import ErrorList
 
 from quiz.models import Focus, InstrumentVersion, Item
 from quiz.selectors.attempts import Question, Step
@@ -66,7 +67,7 @@ class Statement:
     question: Question
     name: str
     required: bool
-    errors: list[str]
+    errors: ErrorList
     choices: list[Choice]
 
 
@@ -131,7 +132,7 @@ class StepForm(forms.Form):
                     question,
                     name=field.html_name,
                     required=field.field.required,
-                    errors=list(field.errors),
+                    errors=field.errors,
                     choices=choices,
                 )
             )
