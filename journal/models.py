@@ -167,7 +167,12 @@ class Entry(models.Model):
     class Meta:
         verbose_name_plural = "entries"
         ordering = ("-occurred_at", "-created_at")
-        indexes = [models.Index(fields=["owner", "-occurred_at"], name="entry_owner_occurred")]
+        indexes = [
+            models.Index(fields=["owner", "-occurred_at"], name="entry_owner_occurred"),
+            # The member's latest entry by when it was written (the plan the new-entry form and
+            # the member home ask about): without it PostgreSQL sorts the whole journal.
+            models.Index(fields=["owner", "-created_at"], name="entry_owner_created"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(urge_strength__isnull=True) | Q(urge_strength__lte=10),

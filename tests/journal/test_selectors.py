@@ -6,6 +6,8 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from intimacy_app.accounts.models import User
@@ -144,6 +146,27 @@ def test_a_plan_answered_not_yet_comes_back_once_more(member: User) -> None:
 
     EntryFactory(owner=member, follows_up=plan, tried=Entry.Tried.NO)
     assert selectors.pending_follow_up(user=member) is None
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="Needs PostgreSQL: the plan is PostgreSQL's."
+)
+def test_finding_the_plan_reads_one_entry_not_the_whole_journal(member: User) -> None:
+    # The new-entry form and the member home ask this on every view, so in a long journal it
+    # must come from the (owner, newest written) index, not a sort of every entry.
+    Entry.objects.bulk_create(
+        EntryFactory.build(owner=member, created_at=_ago(hours=n)) for n in range(2_000)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE journal_entry")
+    with CaptureQueriesContext(connection) as queries:
+        selectors.pending_follow_up(user=member)
+    (read,) = queries.captured_queries
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN " + read["sql"])
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "entry_owner_created" in plan, plan
+    assert "Sort" not in plan, plan
 
 
 def test_someone_elses_plan_is_never_asked_about(member: User) -> None:
