@@ -163,6 +163,23 @@ def _form_context(request: MemberRequest, form: EntryForm, entry: Entry | None) 
     }
 
 
+def _entry_form_page(
+    request: MemberRequest, form: EntryForm, entry: Entry | None, save: Callable[[], HttpResponse]
+) -> HttpResponse:
+    """The entry form; once it is sent and valid, `save()` stores it and answers. A service's
+    refusal, like a field's problem, shows the form again with a 400 and nothing saved."""
+    status = 200
+    if request.method == "POST":
+        if _valid_as_written(request, form):
+            try:
+                return save()
+            except ValidationError as error:
+                form.add_error(None, error)
+        status = 400
+    context = _form_context(request, form, entry)
+    return _page(request, "journal/entry_form.html", "form", context, status)
+
+
 @require_http_methods(["GET", "HEAD", "POST"])
 @member_view
 def entry_create(request: MemberRequest) -> HttpResponse:
@@ -177,30 +194,23 @@ def entry_create(request: MemberRequest) -> HttpResponse:
         initial=initial,
         auto_id=f"{_form_key(None)}-%s",
     )
-    status = 200
-    if request.method == "POST":
-        if _valid_as_written(request, form):
-            try:
-                entry, created = services.entry_create_once(
-                    owner=request.user,
-                    submission_token=form.cleaned_data.get("submission_token"),
-                    **form.entry_fields(),
-                )
-            except ValidationError as error:
-                form.add_error(None, error)
-            else:
-                if request.htmx:
-                    response = render(request, "journal/entry_form.html#saved", {"entry": entry})
-                    return _changed(response)
-                if created:
-                    messages.success(request, "Saved. It's in your journal now.")
-                    return redirect("journal:list")
-                # The same form again (a double click, a retry): show what the first one kept.
-                messages.info(request, "This moment was already saved. Here it is.")
-                return redirect(entry)
-        status = 400
-    context = _form_context(request, form, None)
-    return _page(request, "journal/entry_form.html", "form", context, status)
+
+    def save() -> HttpResponse:
+        entry, created = services.entry_create_once(
+            owner=request.user,
+            submission_token=form.cleaned_data.get("submission_token"),
+            **form.entry_fields(),
+        )
+        if request.htmx:
+            return _changed(render(request, "journal/entry_form.html#saved", {"entry": entry}))
+        if created:
+            messages.success(request, "Saved. It's in your journal now.")
+            return redirect("journal:list")
+        # The same form again (a double click, a retry): show what the first one kept.
+        messages.info(request, "This moment was already saved. Here it is.")
+        return redirect(entry)
+
+    return _entry_form_page(request, form, None, save)
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -211,23 +221,17 @@ def entry_update(request: MemberRequest, pk: uuid.UUID) -> HttpResponse:
     form = EntryForm(
         _posted(request), owner=request.user, instance=entry, auto_id=f"{_form_key(entry)}-%s"
     )
-    status = 200
-    if request.method == "POST":
-        if _valid_as_written(request, form):
-            try:
-                services.entry_update(entry=entry, **form.entry_fields())
-            except ValidationError as error:
-                form.add_error(None, error)
-            else:
-                if request.htmx:
-                    entry = selectors.entry_get(user=request.user, pk=pk)
-                    context = {"entry": entry, "notice": "Your changes are saved."}
-                    return _changed(render(request, "journal/entry_detail.html#updated", context))
-                messages.success(request, "Your changes are saved.")
-                return redirect(entry)
-        status = 400
-    context = _form_context(request, form, entry)
-    return _page(request, "journal/entry_form.html", "form", context, status)
+
+    def save() -> HttpResponse:
+        services.entry_update(entry=entry, **form.entry_fields())
+        if request.htmx:
+            saved = selectors.entry_get(user=request.user, pk=pk)
+            context = {"entry": saved, "notice": "Your changes are saved."}
+            return _changed(render(request, "journal/entry_detail.html#updated", context))
+        messages.success(request, "Your changes are saved.")
+        return redirect(entry)
+
+    return _entry_form_page(request, form, entry, save)
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
