@@ -81,30 +81,29 @@
   });
 
   // The list refreshes itself after every inline change (the hidden [data-journal-refresh] in
-  // entry_list.html). What the member has open comes first: a refresh never replaces an edit or
-  // delete form open in the list (it runs once the form closes instead), and a reply meant for a
-  // card that a refresh has just replaced goes to the card now in its place.
+  // entry_list.html). What the member is doing in a card comes first: a refresh never replaces
+  // a card while an edit or delete form is open in it, or while a card's own request (opening
+  // such a form, say) is on its way, since its answer would land in a card no longer on the
+  // page. The refresh runs once the card is done instead. htmx marks the element that sent a
+  // request with htmx-request until the answer is in.
   var refreshWaiting = false;
 
-  function formOpenInList() {
-    return document.querySelector("#results .entry-slot form") !== null;
+  function cardBusy() {
+    var busy = "#results .entry-slot form, #results .entry-slot .htmx-request";
+    return document.querySelector(busy) !== null;
   }
 
   document.addEventListener("htmx:beforeSwap", function (event) {
     var detail = event.detail;
     var source = detail.requestConfig && detail.requestConfig.elt;
-    if (source && source.matches && source.matches("[data-journal-refresh]") && formOpenInList()) {
+    if (source && source.matches && source.matches("[data-journal-refresh]") && cardBusy()) {
       detail.shouldSwap = false;
       refreshWaiting = true;
-      return;
-    }
-    if (detail.target && !detail.target.isConnected && detail.target.id) {
-      detail.target = document.getElementById(detail.target.id) || detail.target;
     }
   });
 
   document.addEventListener("htmx:afterSettle", function () {
-    if (refreshWaiting && !formOpenInList()) {
+    if (refreshWaiting && !cardBusy()) {
       refreshWaiting = false;
       htmx.trigger(document.body, "journalChanged");
     }

@@ -193,6 +193,47 @@ def test_a_refresh_behind_the_list_never_closes_a_form_the_member_opened(
     expect(count).to_have_text("2 moments so far")
 
 
+def test_a_refresh_that_lands_while_a_card_is_opening_waits_for_that_card(
+    member_page: Page, member: User
+) -> None:
+    page = member_page
+    count = _journal_of_two_moments(page, member)
+
+    # The member saves an edit and at once asks to delete another entry; the list's refresh
+    # answers first, while the delete form is still on its way.
+    held_refreshes: list[Route] = []
+    held_deletes: list[Route] = []
+    refresh = re.compile(r"/journal/(\?.*)?$")
+    delete = re.compile(r"/journal/[0-9a-f-]{36}/delete/$")
+    page.route(refresh, lambda route: held_refreshes.append(route))
+    page.route(delete, lambda route: held_deletes.append(route))
+    slots = page.locator("#results .entry-slot")
+    first, last = slots.first, slots.last
+    first.get_by_role("link", name=re.compile("^Edit")).click()
+    first.get_by_label(SITUATION).fill("The first moment, told again.")
+    with page.expect_request(refresh):
+        first.get_by_role("button", name="Save changes").click()
+    expect(first).to_contain_text("told again")
+    with page.expect_request(delete):
+        last.get_by_role("link", name=re.compile("^Delete")).click()
+    with page.expect_response(refresh):
+        for route in held_refreshes:
+            route.continue_()
+    page.unroute(refresh)
+    page.wait_for_timeout(200)  # time for htmx to swap the refresh in, were it going to
+    with page.expect_response(delete):
+        for route in held_deletes:
+            route.continue_()
+    page.unroute(delete)
+
+    # The delete form opens where the member asked for it, not in a card that was replaced.
+    expect(last.get_by_role("heading", name=re.compile("^Delete the entry"))).to_be_focused()
+    with page.expect_response(refresh):
+        last.get_by_role("link", name="Keep it").click()
+    expect(page.locator("#results")).to_contain_text("told again")
+    expect(count).to_have_text("2 moments so far")
+
+
 def test_undo_without_javascript(
     no_script_page: Page, member: User, sign_in: Callable[[Page, User], None]
 ) -> None:
