@@ -158,6 +158,31 @@ def test_an_inline_delete_can_be_undone_and_the_count_follows(
     check_accessibility(page)
 
 
+REFRESH = re.compile(r"/journal/(\?.*)?$")  # the list's refresh, with the filters as they are
+
+
+def _edit_first_holding_the_refresh(page: Page) -> list[Route]:
+    """Edit the first entry inline and save it; the list's refresh that the save sets off is
+    held back (continue the routes returned to let it through)."""
+    held: list[Route] = []
+    page.route(REFRESH, lambda route: held.append(route))
+    first = page.locator("#results .entry-slot").first
+    first.get_by_role("link", name=re.compile("^Edit")).click()
+    first.get_by_label(SITUATION).fill("The first moment, told again.")
+    with page.expect_request(REFRESH):
+        first.get_by_role("button", name="Save changes").click()
+    expect(first).to_contain_text("told again")
+    return held
+
+
+def _let_through(page: Page, pattern: re.Pattern[str], held: list[Route]) -> None:
+    """Send the held requests on, wait for the answer, and stop holding."""
+    with page.expect_response(pattern):
+        for route in held:
+            route.continue_()
+    page.unroute(pattern)
+
+
 def test_a_refresh_behind_the_list_never_closes_a_form_the_member_opened(
     member_page: Page, member: User
 ) -> None:
@@ -165,29 +190,17 @@ def test_a_refresh_behind_the_list_never_closes_a_form_the_member_opened(
     count = _journal_of_two_moments(page, member)
 
     # The list's refresh after an edit is held back until the member has opened another form.
-    held: list[Route] = []
-    refresh = re.compile(r"/journal/(\?.*)?$")
-    page.route(refresh, lambda route: held.append(route))
-    slots = page.locator("#results .entry-slot")
-    first, last = slots.first, slots.last
-    first.get_by_role("link", name=re.compile("^Edit")).click()
-    first.get_by_label(SITUATION).fill("The first moment, told again.")
-    with page.expect_request(refresh):
-        first.get_by_role("button", name="Save changes").click()
-    expect(first).to_contain_text("told again")
-
+    held = _edit_first_holding_the_refresh(page)
+    last = page.locator("#results .entry-slot").last
     last.get_by_role("link", name=re.compile("^Delete")).click()
     confirm = last.get_by_role("heading", name=re.compile("^Delete the entry"))
     expect(confirm).to_be_focused()
-    with page.expect_response(refresh):
-        for route in held:
-            route.continue_()
-    page.unroute(refresh)
+    _let_through(page, REFRESH, held)
     page.wait_for_timeout(200)  # time for htmx to swap the refresh in, were it going to
     expect(confirm).to_be_visible()
 
     # Once the form closes, the list catches up.
-    with page.expect_response(refresh):
+    with page.expect_response(REFRESH):
         last.get_by_role("link", name="Keep it").click()
     expect(page.locator("#results article")).to_have_count(2)
     expect(count).to_have_text("2 moments so far")
@@ -201,34 +214,20 @@ def test_a_refresh_that_lands_while_a_card_is_opening_waits_for_that_card(
 
     # The member saves an edit and at once asks to delete another entry; the list's refresh
     # answers first, while the delete form is still on its way.
-    held_refreshes: list[Route] = []
+    held_refreshes = _edit_first_holding_the_refresh(page)
     held_deletes: list[Route] = []
-    refresh = re.compile(r"/journal/(\?.*)?$")
     delete = re.compile(r"/journal/[0-9a-f-]{36}/delete/$")
-    page.route(refresh, lambda route: held_refreshes.append(route))
     page.route(delete, lambda route: held_deletes.append(route))
-    slots = page.locator("#results .entry-slot")
-    first, last = slots.first, slots.last
-    first.get_by_role("link", name=re.compile("^Edit")).click()
-    first.get_by_label(SITUATION).fill("The first moment, told again.")
-    with page.expect_request(refresh):
-        first.get_by_role("button", name="Save changes").click()
-    expect(first).to_contain_text("told again")
+    last = page.locator("#results .entry-slot").last
     with page.expect_request(delete):
         last.get_by_role("link", name=re.compile("^Delete")).click()
-    with page.expect_response(refresh):
-        for route in held_refreshes:
-            route.continue_()
-    page.unroute(refresh)
+    _let_through(page, REFRESH, held_refreshes)
     page.wait_for_timeout(200)  # time for htmx to swap the refresh in, were it going to
-    with page.expect_response(delete):
-        for route in held_deletes:
-            route.continue_()
-    page.unroute(delete)
+    _let_through(page, delete, held_deletes)
 
     # The delete form opens where the member asked for it, not in a card that was replaced.
     expect(last.get_by_role("heading", name=re.compile("^Delete the entry"))).to_be_focused()
-    with page.expect_response(refresh):
+    with page.expect_response(REFRESH):
         last.get_by_role("link", name="Keep it").click()
     expect(page.locator("#results")).to_contain_text("told again")
     expect(count).to_have_text("2 moments so far")
