@@ -88,8 +88,10 @@ def sign_in_again(member: Browser, facts: Mapping[str, str], rows: Sequence[Row]
     The export asks for the password again ten minutes after it was given, and a full run on a
     busy machine takes longer than that; wrk does not count the redirect to "confirm it's you"
     as an error, so the export would be measured as a fast page. A person downloading their
-    journal has just given it, so each round begins with a fresh sign-in.
+    journal has just given it, so each round begins with a fresh sign-in, from a browser
+    without the old session: the login page only sends a member who is signed in already on.
     """
+    member.cookies.clear()
     member.sign_in(facts["member_email"], facts["member_password"])
     for row in rows:
         if row.page.signed_in and row.request is not None:

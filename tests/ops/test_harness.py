@@ -3,6 +3,8 @@ cluster and the report arithmetic. Nothing here measures or asserts a time."""
 
 from __future__ import annotations
 
+import time
+from importlib import import_module
 from typing import Any
 
 import pytest
@@ -11,8 +13,10 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from intimacy_app.accounts.models import User
+from intimacy_app.accounts.sessions import CONFIRMED_AT
 from ops import harness_settings
-from ops.bench import still_answers
+from ops.bench import sign_in_again, still_answers
+from ops.client import Browser
 from ops.faults.hits import Hit
 from ops.harness_views import BASELINE_ROWS
 from ops.load import Measurement, first_view_url
@@ -20,6 +24,7 @@ from ops.pages import BASELINE, MIXED, PAGES, Page
 from ops.pgsandbox import PostgresSandbox, SandboxError, find_bin_dir
 from ops.report import Row, markdown, report
 from ops.seed import SEED_SETS, run_seeders
+from tests.journal.conftest import CURRENT_KEY
 
 
 @pytest.fixture
@@ -66,6 +71,28 @@ def test_the_seeded_member_signs_in_through_the_login_form(
 
     assert response.status_code == 302
     assert client.session.get("_auth_user_id")
+
+
+def test_each_round_signs_the_member_in_afresh_so_the_export_answers_past_ten_minutes(
+    transactional_db: None, live_server: Any, settings: Any
+) -> None:
+    settings.JOURNAL_ENCRYPTION_KEYS = CURRENT_KEY
+    facts = run_seeders(SEED_SETS["bench"])
+    member = Browser(live_server.url)
+    member.sign_in(facts["member_email"], facts["member_password"])
+    export = "/journal/export/json/"
+    assert member.get(export).status == 200
+
+    # Eleven minutes on, the export asks for the password again.
+    engine = import_module(settings.SESSION_ENGINE)
+    session = engine.SessionStore(session_key=member.cookie("sessionid"))
+    session[CONFIRMED_AT] = time.time() - 11 * 60
+    session.save()
+    assert member.get(export).status == 302
+
+    sign_in_again(member, facts, rows=[])
+
+    assert member.get(export).status == 200
 
 
 @pytest.mark.parametrize("bench_page", [BASELINE, *PAGES], ids=lambda page: page.name)
