@@ -268,7 +268,9 @@ def entry_undo_delete(request: MemberRequest, pk: uuid.UUID) -> HttpResponse:
 
 def _changed(response: HttpResponse) -> HttpResponse:
     # The list page refreshes its count and results on this event (see entry_list.html).
-    return trigger_client_event(response, CHANGED_EVENT)
+    # Sent once the change has settled, when focus is already where it belongs (in the saved
+    # card, say); a refresh that answered before then would replace the card under it.
+    return trigger_client_event(response, CHANGED_EVENT, after="settle")
 
 
 @require_safe

@@ -233,6 +233,36 @@ def test_a_refresh_that_lands_while_a_card_is_opening_waits_for_that_card(
     expect(count).to_have_text("2 moments so far")
 
 
+def test_focus_stays_in_a_saved_card_however_fast_the_list_refreshes(
+    member_page: Page, member: User
+) -> None:
+    page = member_page
+    _journal_of_two_moments(page, member)
+    # Note where the focus is at the moment the list asks for its refresh. A refresh asked for
+    # before the saved card took the focus could answer first and replace the card under it,
+    # leaving the member's focus nowhere.
+    page.evaluate(
+        """() => {
+            window.focusWhenRefreshAsked = [];
+            document.addEventListener("htmx:beforeRequest", (event) => {
+                if (event.detail.elt.matches("[data-journal-refresh]")) {
+                    window.focusWhenRefreshAsked.push(document.activeElement.id);
+                }
+            });
+        }"""
+    )
+    # The card by its id: the refresh may order entries of the same minute differently.
+    card = page.locator("#" + str(page.locator("#results .entry-slot").first.get_attribute("id")))
+    card.get_by_role("link", name=re.compile("^Edit")).click()
+    card.get_by_label(SITUATION).fill("The first moment, told again.")
+    with page.expect_response(REFRESH):
+        card.get_by_role("button", name="Save changes").click()
+
+    focused = card.locator(":focus")
+    expect(focused).to_have_count(1)
+    assert page.evaluate("window.focusWhenRefreshAsked") == [focused.get_attribute("id")]
+
+
 def test_undo_without_javascript(
     no_script_page: Page, member: User, sign_in: Callable[[Page, User], None]
 ) -> None:

@@ -101,7 +101,7 @@ def test_an_inline_edit_is_announced_and_refreshes_the_list(
     assert response.status_code == 200
     assert '<div id="journal-notice" data-hx-swap-oob="innerHTML">' in response.text
     assert "<strong>Saved.</strong>" in response.text
-    assert response["HX-Trigger"] == '{"journalChanged": {}}'
+    assert response["HX-Trigger-After-Settle"] == '{"journalChanged": {}}'
 
 
 def test_the_list_and_entry_pages_have_a_status_region_for_announcements(
@@ -137,7 +137,7 @@ def test_undo_inline_says_it_is_back_and_refreshes_the_list(
 
     assert "<html" not in response.text
     assert "It's back." in response.text
-    assert response["HX-Trigger"] == '{"journalChanged": {}}'
+    assert response["HX-Trigger-After-Settle"] == '{"journalChanged": {}}'
     assert selectors.entry_count(user=member) == 1
 
 

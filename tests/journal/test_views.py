@@ -201,7 +201,7 @@ def test_logging_a_moment_inline_with_htmx(member_client: Client) -> None:
 
     assert response.status_code == 200
     assert "Saved." in response.text
-    assert response["HX-Trigger"] == '{"journalChanged": {}}'
+    assert response["HX-Trigger-After-Settle"] == '{"journalChanged": {}}'
     assert Entry.objects.count() == 1
 
 
@@ -452,7 +452,7 @@ def test_deleting_inline_with_htmx(member_client: Client, member: User) -> None:
     response = member_client.post(url, headers=HTMX)
     assert "Deleted." in response.text
     assert f'id="entry-{entry.pk}" data-hx-swap-oob="delete"' in response.text
-    assert response["HX-Trigger"] == '{"journalChanged": {}}'
+    assert response["HX-Trigger-After-Settle"] == '{"journalChanged": {}}'
     assert not Entry.objects.owned_by(member).exists()
 
 
