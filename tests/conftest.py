@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import contextlib
 import secrets
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, cast
 
 import pytest
 from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
 from django.core.cache import caches
+from django.core.servers.basehttp import ThreadedWSGIServer
+from django.db import connection
 from django.test import Client
+from django.test.testcases import LiveServerThread
 from django_otp import DEVICE_ID_SESSION_KEY
 
 from intimacy_app.accounts.models import AuthenticatorApp, User, totp_key_seal
@@ -22,6 +26,38 @@ from quiz import versions as quiz_versions
 from quiz.models import Attempt, InstrumentVersion, Item
 from tests.factories import PatternFactory, UserFactory
 from tests.quiz.factories import InstrumentVersionFactory, ItemFactory
+
+
+class OneRequestAtATime(ThreadedWSGIServer):
+    """The live server, letting one request at a time into Django.
+
+    On SQLite the live server's threads share the test's one in-memory connection, and two
+    requests using it at once (a page and the browser's favicon fetch, say) fail at random with
+    sqlite3.InterfaceError. Each connection still has its own thread, so a connection the
+    browser opens ahead of time and leaves idle holds nothing up.
+    """
+
+    def set_app(self, application: Any) -> None:
+        lock = threading.Lock()
+
+        def one_at_a_time(environ: dict[str, Any], start_response: Any) -> Iterator[bytes]:
+            with lock:  # until the whole body is sent: it may still read the database
+                response: Iterable[bytes] = application(environ, start_response)
+                try:
+                    yield from response
+                finally:
+                    if hasattr(response, "close"):
+                        response.close()
+
+        super().set_app(one_at_a_time)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _live_server_on_sqlite_takes_one_request_at_a_time() -> Iterator[None]:
+    with pytest.MonkeyPatch.context() as patch:
+        if connection.vendor == "sqlite":
+            patch.setattr(LiveServerThread, "server_class", OneRequestAtATime)
+        yield
 
 
 @pytest.fixture(autouse=True)
