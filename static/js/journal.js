@@ -102,10 +102,18 @@
     }
   });
 
-  document.addEventListener("htmx:afterSettle", function () {
+  function catchUp() {
     if (refreshWaiting && !cardBusy()) {
       refreshWaiting = false;
       htmx.trigger(document.body, "journalChanged");
+    }
+  }
+  document.addEventListener("htmx:afterSettle", catchUp);
+  // A card's request that failed (the network dropped, the server erred) swaps and settles
+  // nothing, so catch up when it ends instead.
+  document.addEventListener("htmx:afterRequest", function (event) {
+    if (!event.detail.successful) {
+      catchUp();
     }
   });
 })();

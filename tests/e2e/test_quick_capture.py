@@ -233,6 +233,38 @@ def test_a_refresh_that_lands_while_a_card_is_opening_waits_for_that_card(
     expect(count).to_have_text("2 moments so far")
 
 
+def test_a_refresh_that_waited_for_a_card_runs_when_the_card_request_fails(
+    member_page: Page, member: User
+) -> None:
+    page = member_page
+    count = _journal_of_two_moments(page, member)
+
+    # The member asks to delete an entry, and the answer is slow to come.
+    held_deletes: list[Route] = []
+    delete = re.compile(r"/journal/[0-9a-f-]{36}/delete/$")
+    page.route(delete, lambda route: held_deletes.append(route))
+    with page.expect_request(delete):
+        page.locator("#results .entry-slot").last.get_by_role(
+            "link", name=re.compile("^Delete")
+        ).click()
+
+    # Meanwhile a new moment is saved; the list's refresh waits for the card.
+    page.get_by_role("navigation", name="Journal").get_by_role("link", name="Log a moment").click()
+    composer = page.locator("#composer")
+    composer.get_by_label(SITUATION).fill("A third moment.")
+    composer.get_by_text("A friend", exact=True).click()
+    with page.expect_response(REFRESH):
+        composer.get_by_role("button", name="Save this moment").click()
+    page.wait_for_timeout(200)  # time for htmx to swap the refresh in, were it going to
+    expect(count).to_have_text("2 moments so far")
+
+    # The delete never arrives: the list catches up at once, not at the member's next click.
+    for route in held_deletes:
+        route.abort()
+    expect(count).to_have_text("3 moments so far")
+    page.unroute(delete)
+
+
 def test_focus_stays_in_a_saved_card_however_fast_the_list_refreshes(
     member_page: Page, member: User
 ) -> None:
