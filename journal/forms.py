@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import uuid
 from typing import Any, cast
 
@@ -239,6 +240,15 @@ class EntryForm(forms.ModelForm):
     @property
     def unreadable(self) -> list[str]:
         return [] if self.instance._state.adding else self.instance.unreadable_fields
+
+    def clean_occurred_at(self) -> dt.datetime:
+        """The time given; an edit that leaves it as shown keeps the stored one, seconds and
+        all (the field shows minutes), so changing the words never moves the entry."""
+        given: dt.datetime = self.cleaned_data["occurred_at"]
+        stored = None if self.instance._state.adding else self.instance.occurred_at
+        if stored is not None and given == stored.replace(second=0, microsecond=0):
+            return stored
+        return given
 
     def clean_tz(self) -> str:
         return valid_time_zone(self.cleaned_data.get("tz") or "")

@@ -283,7 +283,7 @@ def test_focus_stays_in_a_saved_card_however_fast_the_list_refreshes(
             });
         }"""
     )
-    # The card by its id: the refresh may order entries of the same minute differently.
+    # The card by its id, wherever the refresh puts it.
     card = page.locator("#" + str(page.locator("#results .entry-slot").first.get_attribute("id")))
     card.get_by_role("link", name=re.compile("^Edit")).click()
     card.get_by_label(SITUATION).fill("The first moment, told again.")

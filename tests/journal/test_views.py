@@ -416,6 +416,23 @@ def test_editing_without_javascript(member_client: Client, member: User) -> None
     assert Entry.objects.get().situation == "After"
 
 
+def test_editing_the_words_leaves_the_time_as_it_was(member_client: Client, member: User) -> None:
+    # An imported entry may carry seconds the form (which shows minutes) cannot.
+    when = timezone.now().replace(second=37, microsecond=120_000) - dt.timedelta(days=2)
+    entry = EntryFactory(owner=member, situation="Before", occurred_at=when)
+    url = reverse("journal:update", args=[entry.pk])
+
+    _post_entry(member_client, url=url, situation="After", occurred_at=_form_time(when))
+    entry.refresh_from_db()
+    assert (entry.situation, entry.occurred_at) == ("After", when)
+
+    # A time the member changed is the time they gave.
+    later = _form_time(when + dt.timedelta(minutes=5))
+    _post_entry(member_client, url=url, situation="After", occurred_at=later)
+    entry.refresh_from_db()
+    assert entry.occurred_at == (when + dt.timedelta(minutes=5)).replace(second=0, microsecond=0)
+
+
 def test_an_invalid_edit_changes_nothing(member_client: Client, member: User) -> None:
     entry = EntryFactory(owner=member, situation="Before")
     url = reverse("journal:update", args=[entry.pk])
