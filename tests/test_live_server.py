@@ -14,7 +14,6 @@ from django.conf import settings
 from django.test import Client
 from pytest_django.live_server_helper import LiveServer
 
-from intimacy_app.accounts.models import User
 from ops.client import Browser
 
 # What a browser asks for at once: a member's pages with a script and the icon.
@@ -29,11 +28,11 @@ ASKED_TOGETHER = [
 
 @pytest.mark.django_db(transaction=True)
 def test_the_live_server_answers_many_requests_at_once(
-    live_server: LiveServer, member: User
+    live_server: LiveServer, member_client: Client
 ) -> None:
-    client = Client()
-    client.force_login(member)
-    cookies = {settings.SESSION_COOKIE_NAME: client.cookies[settings.SESSION_COOKIE_NAME].value}
+    cookies = {
+        settings.SESSION_COOKIE_NAME: member_client.cookies[settings.SESSION_COOKIE_NAME].value
+    }
 
     def status(n: int) -> int:
         path = ASKED_TOGETHER[n % len(ASKED_TOGETHER)]

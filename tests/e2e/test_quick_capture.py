@@ -183,6 +183,18 @@ def _let_through(page: Page, pattern: re.Pattern[str], held: list[Route]) -> Non
     page.unroute(pattern)
 
 
+DELETE_FORM = re.compile(r"/journal/[0-9a-f-]{36}/delete/$")  # a card's delete form
+
+
+def _ask_to_delete_holding_the_answer(slot: Locator) -> list[Route]:
+    """Click Delete in a card; its answer (the confirm form) is held back (see _let_through)."""
+    held: list[Route] = []
+    slot.page.route(DELETE_FORM, lambda route: held.append(route))
+    with slot.page.expect_request(DELETE_FORM):
+        slot.get_by_role("link", name=re.compile("^Delete")).click()
+    return held
+
+
 def test_a_refresh_behind_the_list_never_closes_a_form_the_member_opened(
     member_page: Page, member: User
 ) -> None:
@@ -215,15 +227,11 @@ def test_a_refresh_that_lands_while_a_card_is_opening_waits_for_that_card(
     # The member saves an edit and at once asks to delete another entry; the list's refresh
     # answers first, while the delete form is still on its way.
     held_refreshes = _edit_first_holding_the_refresh(page)
-    held_deletes: list[Route] = []
-    delete = re.compile(r"/journal/[0-9a-f-]{36}/delete/$")
-    page.route(delete, lambda route: held_deletes.append(route))
     last = page.locator("#results .entry-slot").last
-    with page.expect_request(delete):
-        last.get_by_role("link", name=re.compile("^Delete")).click()
+    held_deletes = _ask_to_delete_holding_the_answer(last)
     _let_through(page, REFRESH, held_refreshes)
     page.wait_for_timeout(200)  # time for htmx to swap the refresh in, were it going to
-    _let_through(page, delete, held_deletes)
+    _let_through(page, DELETE_FORM, held_deletes)
 
     # The delete form opens where the member asked for it, not in a card that was replaced.
     expect(last.get_by_role("heading", name=re.compile("^Delete the entry"))).to_be_focused()
@@ -240,13 +248,7 @@ def test_a_refresh_that_waited_for_a_card_runs_when_the_card_request_fails(
     count = _journal_of_two_moments(page, member)
 
     # The member asks to delete an entry, and the answer is slow to come.
-    held_deletes: list[Route] = []
-    delete = re.compile(r"/journal/[0-9a-f-]{36}/delete/$")
-    page.route(delete, lambda route: held_deletes.append(route))
-    with page.expect_request(delete):
-        page.locator("#results .entry-slot").last.get_by_role(
-            "link", name=re.compile("^Delete")
-        ).click()
+    held_deletes = _ask_to_delete_holding_the_answer(page.locator("#results .entry-slot").last)
 
     # Meanwhile a new moment is saved; the list's refresh waits for the card.
     page.get_by_role("navigation", name="Journal").get_by_role("link", name="Log a moment").click()
@@ -262,7 +264,7 @@ def test_a_refresh_that_waited_for_a_card_runs_when_the_card_request_fails(
     for route in held_deletes:
         route.abort()
     expect(count).to_have_text("3 moments so far")
-    page.unroute(delete)
+    page.unroute(DELETE_FORM)
 
 
 def test_focus_stays_in_a_saved_card_however_fast_the_list_refreshes(
